@@ -1,0 +1,16 @@
+package dev.agentctl.cli;
+
+import dev.agentctl.compose.ComposeFiles;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+
+@Command(name = "compose", description = "Re-render docker-compose.yml and every instance's docker-compose.override.yml.",
+        footer = {"", "Examples:", "  agentctl compose && docker-compose config -q"})
+final class ComposeCommand extends BaseCommand {
+    @Override
+    public Integer call() {
+        Path file = ComposeFiles.write(fleet());
+        out().println("Wrote " + file);
+        return 0;
+    }
+}

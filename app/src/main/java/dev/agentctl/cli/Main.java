@@ -1,0 +1,100 @@
+package dev.agentctl.cli;
+
+import dev.agentctl.AgentctlException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "agentctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Runs a fleet of nanobot AI-agent instances on one Docker host.",
+        subcommands = {InitCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, SetCommand.class,
+                RmCommand.class, ComposeCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                " 0:ok",
+                " 1:failed",
+                " 2:bad input or usage",
+                " 3:Docker engine unreachable",
+                " 4:something unhealthy (status, up, maintain, doctor)",
+                " 5:another agentctl holds the fleet lock"},
+        footer = {"", "Examples:",
+                "  agentctl init ~/agents && cd ~/agents",
+                "  agentctl create alice 18790 gpt-4o-mini --soul expert",
+                "  agentctl list",
+                "", "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder holding fleet.yaml."})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::onException);
+        cl.setParameterExceptionHandler(Main::onBadUsage);
+        return cl;
+    }
+
+    private static int onBadUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        cmd.getErr().println("agentctl: " + e.getMessage().split("\n")[0] + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        return AgentctlException.BAD_INPUT;
+    }
+
+    private static int onException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        boolean debug = cmd.getCommand() instanceof BaseCommand b && b.common.debug;
+        PrintWriter err = cmd.getErr();
+        if (e instanceof AgentctlException a) {
+            err.println("agentctl: " + a.getMessage());
+            if (debug) {
+                a.printStackTrace(err);
+            }
+            return a.exitCode();
+        }
+        err.println("agentctl: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0])
+                + (debug ? "" : " (run with --debug for details)"));
+        if (debug) {
+            e.printStackTrace(err);
+        }
+        return AgentctlException.FAILED;
+    }
+
+    public static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("/agentctl-version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException ignored) {
+            // falls back below
+        }
+        return p.getProperty("version", "dev");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"agentctl " + version(), "Java " + System.getProperty("java.version")};
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.agentctl.fleet;
+
+import dev.agentctl.fleet.FleetConfig.Security;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One instance as read from disk: nanobot's own settings (port, model) from config/config.json and agentctl's
+ * from instance.yaml. Null resource fields mean "the fleet's default".
+ */
+public record Instance(String name, Path dir, int port, String model, String provider, String soul, String created,
+                       Double cpus, String memory, Integer pids, String bind, Security security,
+                       Map<String, String> env) {
+
+    public static final String CONFIG_JSON = "config/config.json";
+    public static final String SETTINGS = "instance.yaml";
+    public static final String ENV = ".env";
+    public static final String OVERRIDE = "docker-compose.override.yml";
+    public static final String INFO = "INSTANCE_INFO.txt";
+
+    public Path configDir() {
+        return dir.resolve("config");
+    }
+
+    public Path workspaceDir() {
+        return dir.resolve("workspace");
+    }
+
+    public Path envFile() {
+        return dir.resolve(ENV);
+    }
+
+    public double effectiveCpus(FleetConfig fleet) {
+        return cpus != null ? cpus : fleet.defaults().resources().cpus();
+    }
+
+    public String effectiveMemory(FleetConfig fleet) {
+        return memory != null ? memory : fleet.defaults().resources().memory();
+    }
+
+    public int effectivePids(FleetConfig fleet) {
+        return pids != null ? pids : fleet.defaults().resources().pids();
+    }
+
+    public String effectiveBind(FleetConfig fleet) {
+        return bind != null ? bind : fleet.defaults().bind();
+    }
+
+    public Security effectiveSecurity(FleetConfig fleet) {
+        return security != null ? security : fleet.defaults().security();
+    }
+}

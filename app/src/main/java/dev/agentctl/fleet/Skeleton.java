@@ -1,0 +1,110 @@
+package dev.agentctl.fleet;
+
+import dev.agentctl.AgentctlException;
+import dev.agentctl.io.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** The templates/ and souls/ this agentctl carries in its jar, and {@code agentctl init}. */
+public final class Skeleton {
+    private static final String BASE = "fleet-skel/";
+
+    private Skeleton() {
+    }
+
+    public static Optional<String> resource(String relative) {
+        try (InputStream in = Skeleton.class.getResourceAsStream("/" + BASE + relative)) {
+            return in == null ? Optional.empty() : Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String required(Fleet fleet, String relative) {
+        return fleet.template(relative).orElseThrow(() -> AgentctlException.failed(
+                "template " + relative + " is missing from " + fleet.root() + " and from agentctl itself", null));
+    }
+
+    public record InitResult(Path root, List<String> written, boolean instancesExisted) {
+    }
+
+    /**
+     * Makes a fleet root: fleet.yaml, templates/, souls/, instances/, .gitignore. Never touches an existing
+     * instances/ folder; refuses to overwrite fleet.yaml unless {@code force}.
+     */
+    public static InitResult init(Path root, boolean force) {
+        Path fleetYaml = root.resolve(FleetConfig.FILE);
+        if (Files.exists(fleetYaml) && !force) {
+            throw AgentctlException.badInput(fleetYaml + " already exists; use --force to overwrite it"
+                    + " (instances/ is never touched)");
+        }
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw AgentctlException.badInput("'" + root + "' exists and is not a folder");
+        }
+        List<String> written = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : files().entrySet()) {
+            AtomicFiles.write(root.resolve(e.getKey()), e.getValue(), AtomicFiles.PUBLIC_FILE);
+            written.add(e.getKey());
+        }
+        AtomicFiles.write(fleetYaml, resource("templates/fleet.yaml").orElseThrow());
+        written.add(FleetConfig.FILE);
+        AtomicFiles.write(root.resolve(".gitignore"), String.join("\n",
+                "# agentctl: instance data, secrets, runtime builds and backups stay out of git",
+                "/instances/*", "!/instances/.gitkeep", "/runtime/", "/backups/", "/docker-compose.yml", ".*.tmp", ""));
+        written.add(".gitignore");
+        Path instances = root.resolve("instances");
+        boolean existed = Files.isDirectory(instances);
+        try {
+            Files.createDirectories(instances);
+            if (!existed) {
+                Files.createFile(instances.resolve(".gitkeep"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new InitResult(root, written, existed);
+    }
+
+    /** Every file under templates/ and souls/ in the jar (or the classes folder when run from a build). */
+    static Map<String, byte[]> files() {
+        URL url = Skeleton.class.getResource("/" + BASE + "souls/assistant.md");
+        if (url == null) {
+            throw AgentctlException.failed("this agentctl was built without its templates (fleet-skel missing)", null);
+        }
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        try {
+            URI uri = url.toURI();
+            if ("jar".equals(uri.getScheme())) {
+                try (FileSystem fs = FileSystems.newFileSystem(uri, Map.of())) {
+                    collect(fs.getPath("/" + BASE), out);
+                }
+            } else {
+                collect(Path.of(uri).getParent().getParent(), out);
+            }
+        } catch (IOException | java.net.URISyntaxException e) {
+            throw AgentctlException.failed("cannot read agentctl's templates: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static void collect(Path base, Map<String, byte[]> out) throws IOException {
+        try (Stream<Path> walk = Files.walk(base)) {
+            for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                out.put(base.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.agentctl.fleet;
+
+import dev.agentctl.AgentctlException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Checks of user input; each failure is a one-line error naming the value (exit 2). */
+public final class Validate {
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
+    public static final Set<String> RESERVED = Set.of("all", "runtime", "backups", "trash", "default", "none", "fleet");
+
+    private Validate() {
+    }
+
+    public static String name(String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.endsWith("-")) {
+            throw AgentctlException.badInput("invalid instance name '" + name + "': use 1-32 lowercase letters, digits"
+                    + " and '-', starting with a letter and not ending with '-'");
+        }
+        if (RESERVED.contains(name)) {
+            throw AgentctlException.badInput("instance name '" + name + "' is reserved; choose another");
+        }
+        return name;
+    }
+
+    public static String fleetName(String name, String where) {
+        if (name == null || !NAME.matcher(name).matches() || name.endsWith("-")) {
+            throw AgentctlException.badInput(where + ": invalid fleet name '" + name
+                    + "': use 1-32 lowercase letters, digits and '-', starting with a letter");
+        }
+        return name;
+    }
+
+    public static int port(String text) {
+        try {
+            int p = Integer.parseInt(text.trim());
+            if (p >= 1024 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException | NullPointerException ignored) {
+            // reported below
+        }
+        throw AgentctlException.badInput("invalid port '" + text + "': use a number from 1024 to 65535");
+    }
+
+    /** Docker-style sizes: 512m, 1g, 1.5GiB, 1048576 (bytes). At least 6 MiB, as Docker requires. */
+    public static long memory(String text) {
+        Matcher m = text == null ? null : SIZE.matcher(text.trim());
+        if (m != null && m.matches()) {
+            double n = Double.parseDouble(m.group(1));
+            long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 1L << 10;
+                case "m" -> 1L << 20;
+                case "g" -> 1L << 30;
+                case "t" -> 1L << 40;
+                default -> 1L;
+            };
+            long bytes = (long) (n * unit);
+            if (bytes >= 6L << 20) {
+                return bytes;
+            }
+            throw AgentctlException.badInput("memory '" + text + "' is too small: Docker needs at least 6m");
+        }
+        throw AgentctlException.badInput("invalid memory size '" + text + "': use a number with k, m or g, like 512m or 1g");
+    }
+
+    public static double cpus(String text) {
+        try {
+            double c = Double.parseDouble(text.trim());
+            if (c > 0 && c <= 1024) {
+                return c;
+            }
+        } catch (NumberFormatException | NullPointerException ignored) {
+            // reported below
+        }
+        throw AgentctlException.badInput("invalid cpus '" + text + "': use a positive number like 0.5 or 2");
+    }
+
+    public static int pids(String text) {
+        try {
+            int p = Integer.parseInt(text.trim());
+            if (p >= 16 && p <= 1_000_000) {
+                return p;
+            }
+        } catch (NumberFormatException | NullPointerException ignored) {
+            // reported below
+        }
+        throw AgentctlException.badInput("invalid pids limit '" + text + "': use a number from 16 to 1000000");
+    }
+
+    /** An IP address to publish ports on (no host names: they would resolve differently over time). */
+    public static String bind(String text) {
+        if (text != null && (IPV4.matcher(text).matches() || text.matches("[0-9a-fA-F:]+") && text.contains(":"))) {
+            return text;
+        }
+        throw AgentctlException.badInput("invalid bind address '" + text + "': use an IP address like 127.0.0.1 or 0.0.0.0");
+    }
+
+    public static String model(String text) {
+        if (text != null && MODEL.matcher(text).matches()) {
+            return text;
+        }
+        throw AgentctlException.badInput("invalid model '" + text + "': use letters, digits and . _ : / @ + -");
+    }
+
+    public static String provider(String text) {
+        if (text != null && text.matches("[a-z][a-z0-9_-]{0,31}")) {
+            return text;
+        }
+        throw AgentctlException.badInput("invalid provider '" + text + "': use a nanobot provider name like openai,"
+                + " anthropic, openrouter, deepseek, ollama or custom");
+    }
+
+    /** KEY=VALUE for an instance's .env. */
+    public static String[] envPair(String text) {
+        int eq = text == null ? -1 : text.indexOf('=');
+        if (eq > 0 && ENV_KEY.matcher(text.substring(0, eq)).matches() && !text.contains("\n")) {
+            return new String[] {text.substring(0, eq), text.substring(eq + 1)};
+        }
+        throw AgentctlException.badInput("invalid --env '" + mask(text) + "': use KEY=VALUE with KEY made of letters,"
+                + " digits and '_'");
+    }
+
+    private static String mask(String text) {
+        if (text == null) {
+            return "null";
+        }
+        int eq = text.indexOf('=');
+        return eq < 0 ? text : text.substring(0, eq + 1) + "***";
+    }
+
+    /** The environment variable holding a provider's API key, e.g. openai -> OPENAI_API_KEY. */
+    public static String apiKeyVar(String provider) {
+        return provider.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_API_KEY";
+    }
+}

@@ -1,0 +1,102 @@
+package dev.agentctl.spec;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one instance's container is made of, computed once from fleet.yaml and the instance. The compose
+ * renderer turns it into YAML and the engine into API calls; {@link #hash()} tells whether a container drifted.
+ */
+public record ContainerSpec(
+        String fleet,
+        String instance,
+        String containerName,
+        String image,
+        List<String> command,
+        String user,
+        Map<String, String> environment,
+        String envFile,
+        String envFileDigest,
+        List<Mount> mounts,
+        List<PortBinding> ports,
+        double cpus,
+        long memoryBytes,
+        int pids,
+        boolean readOnlyRootfs,
+        List<String> capDrop,
+        List<String> securityOpt,
+        Map<String, String> tmpfs,
+        Healthcheck healthcheck,
+        Map<String, String> labels,
+        String logDriver,
+        Map<String, String> logOptions,
+        String network,
+        String restart,
+        boolean init,
+        String runtimeBuild) {
+
+    public static final String LABEL_FLEET = "dev.agentctl.fleet";
+    public static final String LABEL_INSTANCE = "dev.agentctl.instance";
+    public static final String LABEL_RUNTIME = "dev.agentctl.runtime";
+    public static final String LABEL_HASH = "dev.agentctl.spec-hash";
+
+    public record Mount(String source, String target, boolean readOnly) {
+    }
+
+    public record PortBinding(String hostIp, int hostPort, int containerPort) {
+    }
+
+    /** Durations in seconds. */
+    public record Healthcheck(List<String> test, long intervalSeconds, long timeoutSeconds, int retries,
+                              long startPeriodSeconds) {
+    }
+
+    /** The settings that matter for drift, by name, in a stable order (what {@code up} prints when they change). */
+    public Map<String, String> settings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("image", image);
+        s.put("command", String.join(" ", command));
+        s.put("user", user);
+        s.put("environment", environment.toString());
+        s.put("env_file", envFile + "#" + envFileDigest);
+        s.put("mounts", mounts.toString());
+        s.put("ports", ports.toString());
+        s.put("cpus", Double.toString(cpus));
+        s.put("memory", Long.toString(memoryBytes));
+        s.put("pids", Integer.toString(pids));
+        s.put("read_only", Boolean.toString(readOnlyRootfs));
+        s.put("cap_drop", capDrop.toString());
+        s.put("security_opt", securityOpt.toString());
+        s.put("tmpfs", tmpfs.toString());
+        s.put("healthcheck", healthcheck.toString());
+        s.put("labels", labels.toString());
+        s.put("logging", logDriver + logOptions);
+        s.put("network", network);
+        s.put("restart", restart);
+        s.put("init", Boolean.toString(init));
+        return s;
+    }
+
+    /** sha256 of {@link #settings()}: equal hashes mean an equal container. */
+    public String hash() {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            settings().forEach((k, v) -> md.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Labels as set on the container: the spec's own plus the hash. */
+    public Map<String, String> allLabels() {
+        Map<String, String> l = new LinkedHashMap<>(labels);
+        l.put(LABEL_HASH, hash());
+        return l;
+    }
+}

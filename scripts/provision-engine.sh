@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Provisions what agentctl's integration tests need on a Debian 12 host with no registry access:
+# the Docker engine (docker.io), docker-compose, mmdebstrap, and two base images built from Debian's
+# packages. Idempotent: quick when everything is already there.
+#   AGENTCTL_TEST_BASE     minbase Debian image (runtime image base)   [agentctl-test/debian:bookworm]
+#   AGENTCTL_TEST_BUILDER  Debian with python3 + venv (runtime builder) [agentctl-test/python:bookworm]
+set -euo pipefail
+BASE=${AGENTCTL_TEST_BASE:-agentctl-test/debian:bookworm}
+BUILDER=${AGENTCTL_TEST_BUILDER:-agentctl-test/python:bookworm}
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+log() { printf '[provision] %s\n' "$*" >&2; }
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  $SUDO mkdir -p /var/log
+  # setsid: the daemon must outlive this script and the shell that ran it
+  $SUDO setsid dockerd --iptables=false --ip6tables=false >/var/log/agentctl-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/agentctl-dockerd.log"; tail -20 /var/log/agentctl-dockerd.log >&2; exit 1; }
+fi
+
+make_image() { # tag, extra mmdebstrap args...
+  local tag=$1; shift
+  if docker image inspect "$tag" >/dev/null 2>&1; then return; fi
+  log "building $tag with mmdebstrap"
+  local tmp; tmp=$(mktemp -d)
+  mmdebstrap --quiet --variant=minbase "$@" bookworm "$tmp/rootfs.tar"
+  docker import --change 'CMD ["/bin/bash"]' "$tmp/rootfs.tar" "$tag" >/dev/null
+  rm -rf "$tmp"
+}
+make_image "$BASE" & p1=$!
+make_image "$BUILDER" --include=python3,python3-venv,python3-wheel-whl & p2=$!
+wait $p1; wait $p2
+log "ready: engine $(docker version --format '{{.Server.Version}}'), images $BASE $BUILDER"
