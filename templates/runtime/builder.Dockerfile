@@ -114,4 +114,6 @@ info = {"python": platform.python_version(), "implementation": platform.python_i
  "packages": [{"name": n, "version": dists[n]} for n in sorted(dists, key=str.lower)]}; \
 open(sys.prefix + "/BUILD-INFO.json", "w").write(json.dumps(info, indent=2) + "\n")' "$BUILDER_IMAGE" "$(cat /ctx/.requirement)"; \
     "$VENV/bin/nanobot" --version; \
+    # no hard links: agentctl copies the venv out with an extractor that refuses them (as it does for backups)
+    find "$VENV" -type f -links +1 -exec sh -c 'for f; do cp -p "$f" "$f.cp" && mv -f "$f.cp" "$f"; done' sh {} +; \
     du -sh "$VENV"

@@ -30,7 +30,7 @@ COPY agent-entrypoint agent-health /usr/local/bin/
 RUN chmod 0755 /usr/local/bin/agent-entrypoint /usr/local/bin/agent-health
 
 ENV AGENT_MOUNT=${MOUNT_PATH} \
-    PATH=${MOUNT_PATH}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PATH=${MOUNT_PATH}/bin:${PATH} \
     HOME=/home/nanobot
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["/usr/local/bin/agent-health"]
 USER 1000:1000

@@ -188,13 +188,18 @@ public final class Fleet {
         }
     }
 
-    /** Ports taken by instances, to the instance holding each. */
+    /**
+     * Ports taken by instances, to the instance holding each. Fails (exit 2) when an instance cannot be read: its
+     * port is unknown then, and the fleet's docker-compose.yml could not be re-rendered after a change either.
+     */
     public Map<Integer, String> portsInUse() {
         Map<Integer, String> ports = new LinkedHashMap<>();
         for (Loaded l : loadAll()) {
-            if (l.instance() != null) {
-                ports.put(l.instance().port(), l.name());
+            if (l.instance() == null) {
+                throw AgentctlException.badInput("instance '" + l.name() + "' is unreadable; fix it (or move its folder"
+                        + " out of instances/) first: " + l.error());
             }
+            ports.put(l.instance().port(), l.name());
         }
         return ports;
     }

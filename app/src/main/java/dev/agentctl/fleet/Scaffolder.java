@@ -133,14 +133,16 @@ public final class Scaffolder {
     /** Changes an instance; everything is validated before the first file is written, each file atomically. */
     public Instance update(String name, Change c) {
         Instance cur = fleet.require(Validate.name(name));
+        Map<Integer, String> taken = fleet.portsInUse(); // also refuses when another instance is unreadable
         String model = c.model() == null ? cur.model() : Validate.model(c.model());
         String bind = c.bind() == null ? cur.bind() : Validate.bind(c.bind());
         int port = cur.port();
         if (c.port() != null && Validate.port(c.port()) != cur.port()) {
             port = Validate.port(c.port());
-            Ports.check(port, bind == null ? fleet.config().defaults().bind() : bind, fleet.portsInUse(), name);
+            Ports.check(port, bind == null ? fleet.config().defaults().bind() : bind, taken, name);
         }
-        Double cpus = c.cpus() == null ? cur.cpus() : Validate.cpus(c.cpus());
+        // Double.valueOf: a plain double in the ternary would unbox cur.cpus(), which is null when unset
+        Double cpus = c.cpus() == null ? cur.cpus() : Double.valueOf(Validate.cpus(c.cpus()));
         String memory = cur.memory();
         if (c.memory() != null) {
             Validate.memory(c.memory());

@@ -74,14 +74,21 @@ public final class StrictYaml {
         return n.getStartMark() == null ? file : file + ":" + (n.getStartMark().getLine() + 1);
     }
 
-    /** Fails naming the first key that is not one of {@code allowed}. */
+    /**
+     * Fails naming the first key that is not one of {@code allowed}, or that appears twice (compose() does not apply
+     * LoaderOptions.allowDuplicateKeys, so duplicates are caught here rather than the first silently winning).
+     */
     public StrictYaml allow(String... allowed) {
         Set<String> ok = Set.of(allowed);
+        Set<String> seen = new java.util.HashSet<>();
         for (NodeTuple t : node.getValue()) {
             String key = keyOf(t);
             if (!ok.contains(key)) {
                 throw AgentctlException.badInput(at(file, t.getKeyNode()) + ": unknown key '" + path + key
                         + "' (known here: " + String.join(", ", allowed) + ")");
+            }
+            if (!seen.add(key)) {
+                throw AgentctlException.badInput(at(file, t.getKeyNode()) + ": key '" + path + key + "' appears twice");
             }
         }
         return this;

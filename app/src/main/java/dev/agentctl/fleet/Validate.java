@@ -117,6 +117,32 @@ public final class Validate {
                 + " anthropic, openrouter, deepseek, ollama or custom");
     }
 
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    /** Durations like 90s, 2m, 1h30m, 7d, 500ms. */
+    public static java.time.Duration duration(String text) {
+        if (text != null && !text.isBlank()) {
+            Matcher m = DURATION.matcher(text.trim());
+            java.time.Duration d = java.time.Duration.ZERO;
+            int end = 0;
+            while (m.find() && m.start() == end) {
+                long n = Long.parseLong(m.group(1));
+                d = d.plus(switch (m.group(2)) {
+                    case "ms" -> java.time.Duration.ofMillis(n);
+                    case "s" -> java.time.Duration.ofSeconds(n);
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    case "h" -> java.time.Duration.ofHours(n);
+                    default -> java.time.Duration.ofDays(n);
+                });
+                end = m.end();
+            }
+            if (end == text.trim().length() && end > 0) {
+                return d;
+            }
+        }
+        throw AgentctlException.badInput("invalid duration '" + text + "': use a number with ms, s, m, h or d, like 90s or 1h30m");
+    }
+
     /** KEY=VALUE for an instance's .env. */
     public static String[] envPair(String text) {
         int eq = text == null ? -1 : text.indexOf('=');

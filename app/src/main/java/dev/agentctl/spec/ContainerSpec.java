@@ -84,19 +84,56 @@ public record ContainerSpec(
 
     /** sha256 of {@link #settings()}: equal hashes mean an equal container. */
     public String hash() {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            settings().forEach((k, v) -> md.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8)));
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        StringBuilder sb = new StringBuilder();
+        settings().forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+        return sha(sb.toString());
     }
 
-    /** Labels as set on the container: the spec's own plus the hash. */
+    public static final String LABEL_SETTINGS = "dev.agentctl.settings";
+
+    /** Labels as set on the container: the spec's own, the hash, and a short digest per setting. */
     public Map<String, String> allLabels() {
         Map<String, String> l = new LinkedHashMap<>(labels);
         l.put(LABEL_HASH, hash());
+        l.put(LABEL_SETTINGS, settingDigests());
         return l;
+    }
+
+    /** "image:1a2b3c4d,command:..." - lets {@code up} name the settings that changed without storing their values. */
+    public String settingDigests() {
+        StringBuilder sb = new StringBuilder();
+        settings().forEach((k, v) -> {
+            if (!k.equals("labels")) {
+                sb.append(sb.length() == 0 ? "" : ",").append(k).append(':').append(sha(v).substring(0, 8));
+            }
+        });
+        return sb.toString();
+    }
+
+    /** The names of the settings whose digests differ between a container's label and this spec. */
+    public java.util.List<String> changedSettings(String oldDigests) {
+        Map<String, String> old = new LinkedHashMap<>();
+        for (String part : oldDigests.split(",")) {
+            int c = part.indexOf(':');
+            if (c > 0) {
+                old.put(part.substring(0, c), part.substring(c + 1));
+            }
+        }
+        java.util.List<String> changed = new java.util.ArrayList<>();
+        for (String part : settingDigests().split(",")) {
+            int c = part.indexOf(':');
+            if (!part.substring(c + 1).equals(old.get(part.substring(0, c)))) {
+                changed.add(part.substring(0, c));
+            }
+        }
+        return changed;
+    }
+
+    private static String sha(String v) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(v.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,0 +1,126 @@
+package dev.agentctl.cli;
+
+import dev.agentctl.AgentctlException;
+import dev.agentctl.engine.Engine;
+import dev.agentctl.fleet.Fleet;
+import dev.agentctl.runtime.RuntimeManager;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "runtime", description = "The shared read-only Python runtime and the slim runtime image.",
+        subcommands = {RuntimeCommand.Build.class, RuntimeCommand.Status.class, RuntimeCommand.Verify.class,
+                RuntimeCommand.Rollback.class},
+        footer = {"", "Examples:", "  agentctl runtime build", "  agentctl runtime status --json", "  agentctl runtime verify",
+                "  agentctl runtime rollback"})
+final class RuntimeCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static String mb(long bytes) {
+        return String.format("%.1f MB", bytes / 1e6);
+    }
+
+    @Command(name = "build", description = "Build the runtime (skipped when nothing changed) and the runtime image.",
+            footer = {"", "Examples:", "  agentctl runtime build", "  agentctl runtime build --force --verbose"})
+    static final class Build extends EngineCommand {
+        @Option(names = "--force", description = "Rebuild even when nothing changed.")
+        boolean force;
+
+        @Option(names = "--no-cache", description = "Do not use Docker's build cache.")
+        boolean noCache;
+
+        @Option(names = {"-v", "--verbose"}, description = "Show the full build output.")
+        boolean verbose;
+
+        @Override
+        protected int run(Fleet fleet, Engine engine) {
+            RuntimeManager rm = new RuntimeManager(fleet, engine);
+            RuntimeManager.BuildResult r;
+            try {
+                r = rm.build(force, noCache, s -> out().println(s), line -> {
+                    if (verbose) {
+                        out().println("      | " + line);
+                    }
+                });
+            } catch (Engine.BuildFailed e) {
+                List<String> lines = e.output();
+                err().println("agentctl: " + e.getMessage().split("\n")[0]);
+                for (String l : lines.subList(Math.max(0, lines.size() - 40), lines.size())) {
+                    err().println("  | " + l);
+                }
+                err().println("runtime/current and the runtime image were left as they were.");
+                return AgentctlException.FAILED;
+            }
+            if (r.upToDate()) {
+                out().println("Runtime up to date (build " + r.buildId() + "); use --force to rebuild.");
+                return 0;
+            }
+            out().printf("Built runtime %s in %.1f s: image %s %s, runtime %s%n", r.buildId(), r.took().toMillis() / 1000.0,
+                    fleet.config().runtime().image(), mb(r.imageSize()), mb(r.runtimeSize()));
+            out().println("Instances move onto it at the next 'agentctl up' (one at a time).");
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "The current runtime build, its versions, and whether its source changed since.",
+            footer = {"", "Examples:", "  agentctl runtime status", "  agentctl runtime status --json"})
+    static final class Status extends EngineCommand {
+        @Option(names = "--json", description = "JSON output.")
+        boolean json;
+
+        @Override
+        protected int run(Fleet fleet, Engine engine) throws Exception {
+            Map<String, Object> s = new RuntimeManager(fleet, engine).status();
+            if (json) {
+                printJson(s);
+                return 0;
+            }
+            if (!(Boolean) s.get("built")) {
+                out().println("No runtime build yet: run 'agentctl runtime build'.");
+                return 0;
+            }
+            out().println("build:    " + s.get("id") + (Boolean.TRUE.equals(s.get("stale")) ? "  (STALE: the source changed; run agentctl runtime build)" : ""));
+            out().println("built:    " + s.get("builtAt"));
+            out().println("python:   " + s.get("python"));
+            out().println("package:  " + s.get("package"));
+            out().println("runtime:  " + s.get("path") + " (" + mb((Long) s.get("runtimeSize")) + ")");
+            out().println("image:    " + s.get("image") + (s.containsKey("imageId") ? " " + s.get("imageId") + " (" + mb((Long) s.get("imageSize")) + ")" : " (missing)"));
+            if (s.containsKey("previous")) {
+                out().println("previous: " + s.get("previous") + " (agentctl runtime rollback)");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", description = "Run throwaway containers of the image with the runtime mounted read-only and check them.",
+            footer = {"", "Examples:", "  agentctl runtime verify"})
+    static final class Verify extends EngineCommand {
+        @Override
+        protected int run(Fleet fleet, Engine engine) {
+            boolean ok = true;
+            for (RuntimeManager.Check c : new RuntimeManager(fleet, engine).verify()) {
+                out().println((c.ok() ? "ok    " : "FAIL  ") + c.name() + (c.detail().isBlank() ? "" : ": " + c.detail()));
+                ok &= c.ok();
+            }
+            return ok ? 0 : AgentctlException.FAILED;
+        }
+    }
+
+    @Command(name = "rollback", description = "Switch runtime/current back to the previous build.",
+            footer = {"", "Examples:", "  agentctl runtime rollback && agentctl up"})
+    static final class Rollback extends EngineCommand {
+        @Override
+        protected int run(Fleet fleet, Engine engine) {
+            String id = new RuntimeManager(fleet, engine).rollback();
+            out().println("runtime/current is now " + id + ". Run 'agentctl up' to move the instances onto it.");
+            return 0;
+        }
+    }
+}

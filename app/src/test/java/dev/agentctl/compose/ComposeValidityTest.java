@@ -1,0 +1,193 @@
+package dev.agentctl.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.agentctl.support.FleetTestBase;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The rendered docker-compose.yml (and each instance's override) against the Compose Specification's JSON schema
+ * (src/test/resources/compose-spec.json, a copy of ../shared/reference/compose-spec/compose-spec.json, Apache 2.0,
+ * see compose-spec.LICENSE) and against Debian's docker-compose 1.29 ({@code docker-compose config -q}).
+ */
+class ComposeValidityTest extends FleetTestBase {
+    static JsonSchema schema;
+
+    int alicePort;
+    int bobPort;
+
+    @BeforeAll
+    static void loadSchema() {
+        assertThat(ComposeValidityTest.class.getResource("/compose-spec.json")).as("compose-spec.json on the test class path").isNotNull();
+        schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(SchemaLocation.of("classpath:compose-spec.json"));
+    }
+
+    @BeforeEach
+    void aFleetWithVariedInstances() {
+        alicePort = freePort();
+        ok("create", "alice", Integer.toString(alicePort), "gpt-4o-mini", "--soul", "expert");
+        bobPort = freePort(alicePort);
+        ok("create", "bob", Integer.toString(bobPort), "--memory", "512m", "--cpus", "0.5", "--bind", "0.0.0.0",
+                "--env", "OPENAI_API_KEY=sk-compose-test");
+        ok("create", "carol", Integer.toString(freePort(alicePort, bobPort)), "--bind", "::1", "--provider", "anthropic");
+    }
+
+    @Test
+    void theFleetComposeFileMatchesTheSchema() {
+        assertValid(root.resolve("docker-compose.yml"));
+    }
+
+    @Test
+    void everyOverrideMatchesTheSchema() {
+        for (String n : List.of("alice", "bob", "carol")) {
+            assertValid(instance(n).resolve("docker-compose.override.yml"));
+        }
+    }
+
+    @Test
+    void theSchemaCheckIsNotVacuous() {
+        // the same file with one misspelt service key must fail, or the checks above prove nothing
+        String text = read(root.resolve("docker-compose.yml")).replace("container_name:", "containr_name:");
+        assertThat(errors(text)).isNotEmpty();
+        String badPorts = read(root.resolve("docker-compose.yml")).replace("read_only: true", "read_only: {yes: 1}");
+        assertThat(errors(badPorts)).isNotEmpty();
+    }
+
+    @Test
+    void theFleetComposeFileWithAHardeningRelaxedInstanceMatchesTheSchema() {
+        // security relaxed for one instance (with its reason): no tmpfs, cap_drop or security_opt on its service
+        Path settings = instance("alice").resolve("instance.yaml");
+        write(settings, read(settings) + "security:\n  readOnlyRootfs: false\n  dropCapabilities: false\n"
+                + "  noNewPrivileges: false\n  reason: \"testing\"\n");
+        ok("compose");
+        assertValid(root.resolve("docker-compose.yml"));
+        dockerComposeConfig(root, "docker-compose.yml");
+    }
+
+    @Test
+    void dockerComposeAcceptsTheFleetFile() {
+        dockerComposeConfig(root, "docker-compose.yml");
+    }
+
+    @Test
+    void dockerComposeAcceptsEachOverrideOnItsOwn() {
+        for (String n : List.of("alice", "bob", "carol")) {
+            dockerComposeConfig(instance(n), "docker-compose.override.yml");
+        }
+    }
+
+    @Test
+    void dockerComposeAcceptsAnEmptyFleet() {
+        for (String n : List.of("alice", "bob", "carol")) {
+            ok("rm", n, "--yes", "--purge");
+        }
+        assertValid(root.resolve("docker-compose.yml"));
+        dockerComposeConfig(root, "docker-compose.yml");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void servicesCarryWhatTheIssueAsksFor() {
+        Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        assertThat(services).containsOnlyKeys("alice", "bob", "carol");
+        assertThat(((Map<String, Object>) compose.get("networks")).toString()).contains("nanobot-net");
+        assertThat(read(root.resolve(".env"))).contains("COMPOSE_PROJECT_NAME=nanobot").doesNotContain("sk-compose-test");
+
+        Map<String, Object> alice = (Map<String, Object>) services.get("alice");
+        assertThat(alice.get("container_name")).isEqualTo("nanobot-alice");
+        assertThat((List<String>) alice.get("ports")).containsExactly("127.0.0.1:" + alicePort + ":" + alicePort);
+        assertThat((List<String>) alice.get("env_file")).containsExactly(instance("alice").resolve(".env").toString());
+        assertThat(alice.get("networks").toString()).contains(ComposeRenderer.NETWORK_KEY);
+        assertThat(alice.get("restart")).isEqualTo("unless-stopped");
+        assertThat(alice.get("healthcheck").toString()).contains("agent-health");
+        Map<String, Object> logging = (Map<String, Object>) alice.get("logging");
+        assertThat(logging.get("driver")).isEqualTo("json-file");
+        assertThat(logging.get("options").toString()).contains("max-size=10m").contains("max-file=3");
+        List<Map<String, Object>> volumes = (List<Map<String, Object>>) alice.get("volumes");
+        assertThat(volumes).anySatisfy(v -> {
+            assertThat(v.get("target")).isEqualTo("/opt/venv");
+            assertThat(v.get("read_only")).isEqualTo(true);
+            assertThat(v.get("source").toString()).startsWith(root.toAbsolutePath().resolve("runtime").toString());
+        });
+        assertThat(volumes).anySatisfy(v -> assertThat(v.get("source")).isEqualTo(instance("alice").resolve("config").toString()));
+        assertThat(volumes).anySatisfy(v -> assertThat(v.get("source")).isEqualTo(instance("alice").resolve("workspace").toString()));
+        assertThat(alice.get("deploy").toString()).contains("cpus=1.0").contains("memory=" + (1L << 30) + "b");
+
+        Map<String, Object> bob = (Map<String, Object>) services.get("bob");
+        assertThat((List<String>) bob.get("ports")).containsExactly("0.0.0.0:" + bobPort + ":" + bobPort);
+        Map<String, Object> carol = (Map<String, Object>) services.get("carol");
+        assertThat(((List<String>) carol.get("ports")).get(0)).startsWith("[::1]:");
+        // secrets are referenced through env_file, never inlined
+        assertThat(read(root.resolve("docker-compose.yml"))).doesNotContain("sk-compose-test");
+    }
+
+    @Test
+    void renderingIsStable() {
+        String first = read(root.resolve("docker-compose.yml"));
+        ok("compose");
+        assertThat(read(root.resolve("docker-compose.yml"))).isEqualTo(first);
+    }
+
+    private void assertValid(Path file) {
+        assertThat(errors(read(file))).as("compose schema errors in %s", file).isEmpty();
+    }
+
+    private static List<String> errors(String yamlText) {
+        Object doc = new Yaml().load(yamlText);
+        JsonNode node = JSON.valueToTree(doc);
+        Set<ValidationMessage> msgs = schema.validate(node);
+        List<String> out = new ArrayList<>();
+        msgs.forEach(m -> out.add(m.getMessage()));
+        return out;
+    }
+
+    /** Runs {@code docker-compose -f FILE config -q} in {@code dir}; fails (never skips) when docker-compose is missing. */
+    static void dockerComposeConfig(Path dir, String file) {
+        Process p;
+        try {
+            ProcessBuilder pb = new ProcessBuilder("docker-compose", "-f", file, "config", "-q")
+                    .directory(dir.toFile()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("COMPOSE_") || k.equals("DOCKER_HOST"));
+            p = pb.start();
+        } catch (IOException e) {
+            fail("docker-compose is not installed (or not on PATH): this test needs it to check the rendered compose"
+                    + " file; install it (Debian: apt-get install docker-compose). " + e.getMessage());
+            return;
+        }
+        try {
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("docker-compose config did not finish in 120 s");
+            }
+            assertThat(p.exitValue()).as("docker-compose -f %s config -q in %s:%n%s%n--- file ---%n%s", file, dir,
+                    output, read(dir.resolve(file))).isZero();
+        } catch (IOException e) {
+            fail("cannot read docker-compose's output: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted");
+        }
+    }
+}
