@@ -2,10 +2,10 @@
 # Provisions what agentctl's integration tests need on a Debian 12 host with no registry access:
 # the Docker engine (docker.io), docker-compose, mmdebstrap, and two base images built from Debian's
 # packages. Idempotent: quick when everything is already there.
-#   AGENTCTL_TEST_BASE     minbase Debian image (runtime image base)   [agentctl-test/debian:bookworm]
+#   AGENTCTL_TEST_BASE     slim Debian image, no Python (runtime image base) [agentctl-test/debian-slim:bookworm]
 #   AGENTCTL_TEST_BUILDER  Debian with python3 + venv (runtime builder) [agentctl-test/python:bookworm]
 set -euo pipefail
-BASE=${AGENTCTL_TEST_BASE:-agentctl-test/debian:bookworm}
+BASE=${AGENTCTL_TEST_BASE:-agentctl-test/debian-slim:bookworm}
 BUILDER=${AGENTCTL_TEST_BUILDER:-agentctl-test/python:bookworm}
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 log() { printf '[provision] %s\n' "$*" >&2; }
@@ -29,16 +29,20 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/agentctl-dockerd.log"; tail -20 /var/log/agentctl-dockerd.log >&2; exit 1; }
 fi
 
-make_image() { # tag, extra mmdebstrap args...
+make_image() { # tag, mmdebstrap args...
   local tag=$1; shift
   if docker image inspect "$tag" >/dev/null 2>&1; then return; fi
   log "building $tag with mmdebstrap"
   local tmp; tmp=$(mktemp -d)
-  mmdebstrap --quiet --variant=minbase "$@" bookworm "$tmp/rootfs.tar"
+  mmdebstrap --quiet "$@" bookworm "$tmp/rootfs.tar"
   docker import --change 'CMD ["/bin/bash"]' "$tmp/rootfs.tar" "$tag" >/dev/null
   rm -rf "$tmp"
 }
-make_image "$BASE" & p1=$!
-make_image "$BUILDER" --include=python3,python3-venv,python3-wheel-whl & p2=$!
+# like Docker's debian:*-slim: Essential packages (+ passwd for useradd), no docs, man pages or locales
+SLIM=(--variant=essential --include=passwd --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*'
+      --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*'
+      --dpkgopt='path-exclude=/usr/share/info/*')
+make_image "$BASE" "${SLIM[@]}" & p1=$!
+make_image "$BUILDER" --variant=minbase --include=python3,python3-venv,python3-wheel-whl & p2=$!
 wait $p1; wait $p2
 log "ready: engine $(docker version --format '{{.Server.Version}}'), images $BASE $BUILDER"

@@ -8,12 +8,13 @@ import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "agentctl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "agentctl", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
         description = "Runs a fleet of nanobot AI-agent instances on one Docker host.",
         subcommands = {InitCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, SetCommand.class,
                 RmCommand.class, ComposeCommand.class, RuntimeCommand.class, UpCommand.class,
                 LifecycleCommands.Start.class, LifecycleCommands.Stop.class, LifecycleCommands.Restart.class,
-                LifecycleCommands.Down.class, StatusCommand.class, LogsCommand.class, ExecCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+                LifecycleCommands.Down.class, StatusCommand.class, LogsCommand.class, ExecCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 " 0:ok",

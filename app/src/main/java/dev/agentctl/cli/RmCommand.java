@@ -2,9 +2,11 @@ package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
+import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.InstanceRemover;
 import dev.agentctl.fleet.Validate;
+import dev.agentctl.spec.ContainerSpec;
 import java.io.Console;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -26,7 +28,9 @@ final class RmCommand extends BaseCommand {
     @Override
     public Integer call() {
         Fleet fleet = fleet();
-        fleet.require(Validate.name(name));
+        if (!fleet.exists(Validate.name(name))) {
+            fleet.require(name);
+        }
         if (!yes) {
             Console c = System.console();
             if (c == null) {
@@ -38,9 +42,28 @@ final class RmCommand extends BaseCommand {
                 return 0;
             }
         }
+        removeContainer(fleet);
         Path where = InstanceRemover.remove(fleet, name, purge);
         ComposeFiles.write(fleet);
         out().println(purge ? "Removed " + name + " and deleted its data." : "Removed " + name + "; its folder is now " + where);
         return 0;
+    }
+
+    /** The instance's container goes too (stopped first, so nothing writes into the folder as it moves). */
+    private void removeContainer(Fleet fleet) {
+        String container = fleet.containerName(name);
+        try (Engine engine = Engine.connect()) {
+            // only a container that agentctl made for this fleet (by its label), never another one of that name
+            engine.inspect(container).filter(c -> fleet.config().name().equals(c.label(ContainerSpec.LABEL_FLEET))).ifPresent(c -> {
+                engine.stop(c.id(), 10);
+                engine.remove(c.id());
+                out().println("Removed container " + c.name());
+            });
+        } catch (AgentctlException e) {
+            if (e.exitCode() != AgentctlException.ENGINE_UNREACHABLE) {
+                throw e;
+            }
+            err().println("agentctl: note: " + e.getMessage() + "; if " + name + " has a container, remove it with: docker rm -f " + container);
+        }
     }
 }

@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -14,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,9 +53,9 @@ public final class SafeTar {
             if (maxBytes < 0 || maxEntries < 0) throw new IllegalArgumentException("limits must be >= 0");
         }
 
-        /** 8 GiB of file content and 200,000 entries: far above an instance folder, far below a full disk. */
+        /** 4 GiB of file content and 100,000 entries: well above an instance folder, well below a full disk. */
         public static Limits defaults() {
-            return new Limits(8L << 30, 200_000);
+            return new Limits(4L << 30, 100_000);
         }
 
         /** For trusted sources (our own container's archive API). */
@@ -114,6 +117,7 @@ public final class SafeTar {
 
     /** A refused or unreadable archive; the message is one line naming the entry and the reason. */
     public static final class UnsafeArchiveException extends IOException {
+        private static final long serialVersionUID = 1L;
         private final String entry;
 
         public UnsafeArchiveException(String entry, String reason) {
@@ -134,6 +138,8 @@ public final class SafeTar {
 
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
     private static final int MAX_LINK_HOPS = 40;
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
 
     private SafeTar() {}
 
@@ -158,13 +164,16 @@ public final class SafeTar {
 
     /** Opens a tar stream, un-gzipping it when it starts with the gzip magic bytes. Names are read as UTF-8. */
     public static TarArchiveInputStream openTar(InputStream in) throws IOException {
+        return new TarArchiveInputStream(decompressed(in), StandardCharsets.UTF_8.name());
+    }
+
+    private static InputStream decompressed(InputStream in) throws IOException {
         BufferedInputStream buffered = new BufferedInputStream(in, 65536);
         buffered.mark(2);
         int b1 = buffered.read();
         int b2 = buffered.read();
         buffered.reset();
-        InputStream raw = (b1 == 0x1f && b2 == 0x8b) ? new GzipCompressorInputStream(buffered) : buffered;
-        return new TarArchiveInputStream(raw, StandardCharsets.UTF_8.name());
+        return (b1 == 0x1f && b2 == 0x8b) ? new GzipCompressorInputStream(buffered) : buffered;
     }
 
     /**
@@ -265,7 +274,13 @@ public final class SafeTar {
         }
 
         Result run(InputStream in) throws IOException {
-            TarArchiveInputStream tar = openTar(in);
+            TailWindow tail;
+            try {
+                tail = new TailWindow(decompressed(in));
+            } catch (IOException e) {
+                throw new UnsafeArchiveException("unreadable archive: " + reason(e), e);
+            }
+            TarArchiveInputStream tar = new TarArchiveInputStream(tail, StandardCharsets.UTF_8.name());
             String last = null;
             while (true) {
                 TarArchiveEntry entry;
@@ -273,7 +288,7 @@ public final class SafeTar {
                     entry = tar.getNextEntry();
                 } catch (IOException | RuntimeException e) {
                     throw new UnsafeArchiveException("unreadable tar archive"
-                            + (last == null ? "" : " after entry '" + printable(last) + "'") + ": " + e.getMessage(), e);
+                            + (last == null ? "" : " after entry '" + printable(last) + "'") + ": " + reason(e), e);
                 }
                 if (entry == null) break;
                 last = entry.getName();
@@ -282,8 +297,13 @@ public final class SafeTar {
                 } catch (UnsafeArchiveException e) {
                     throw e;
                 } catch (IOException e) {
-                    throw new UnsafeArchiveException("extracting tar entry '" + printable(last) + "' failed: " + e, e);
+                    throw new UnsafeArchiveException("extracting tar entry '" + printable(last) + "' failed: " + reason(e), e);
                 }
+            }
+            if (!tail.endsWithZeroBlock()) {
+                // a stream cut at a 512-byte boundary reads like a shorter archive: only the missing end marker tells
+                throw new UnsafeArchiveException(last == null ? "not a tar archive (no entries, no end marker)"
+                        : "tar archive ends without its end marker after entry '" + printable(last) + "' (truncated?)", (Throwable) null);
             }
             if (!options.allowOutsideSymlinks()) {
                 for (String link : symlinks) checkLinkStaysInside(link);
@@ -400,8 +420,9 @@ public final class SafeTar {
             Path file = parentOf(name, segments).resolve(segments.get(segments.size() - 1));
             clearPlace(name, file);
             byte[] buf = new byte[65536];
-            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, NOFOLLOW)) {
+            // created owner-only, so a secret is never readable by others before its mode is set below
+            try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(file,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW), OWNER_ONLY))) {
                 int n;
                 while ((n = data.read(buf)) > 0) {
                     bytes += n;
@@ -526,6 +547,53 @@ public final class SafeTar {
             };
         }
         return mode;
+    }
+
+    static String reason(Throwable e) {
+        if (e instanceof java.io.EOFException) return "unexpected end of data (truncated archive)";
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    /** Remembers the last 512 bytes read, to tell a complete tar stream (ends in zero blocks) from a cut one. */
+    private static final class TailWindow extends InputStream {
+        private final InputStream in;
+        private final byte[] ring = new byte[512];
+        private long total;
+
+        TailWindow(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) ring[(int) (total++ % ring.length)] = (byte) b;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            for (int i = 0; i < n; i++) ring[(int) (total++ % ring.length)] = b[off + i];
+            return n;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        boolean endsWithZeroBlock() {
+            if (total < ring.length) return false;
+            for (byte x : ring) if (x != 0) return false;
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     /** Hands the handler the entry's bytes without letting it close the tar stream. */

@@ -3,6 +3,7 @@ package dev.agentctl.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentctl.support.Cli;
+import org.assertj.core.api.SoftAssertions;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.Set;
@@ -37,11 +38,14 @@ class CliSurfaceTest {
         Map<String, CommandLine> subs = Main.commandLine().getSubcommands();
         Set<String> names = new TreeSet<>(subs.keySet());
         assertThat(names).contains("init", "create", "list", "show", "set", "rm", "compose", "completion");
+        // one report listing every command that falls short, not just the first
+        SoftAssertions soft = new SoftAssertions();
         for (String name : names) {
             Cli.Result r = Cli.raw(name, "--help");
-            assertThat(r.code()).as("agentctl %s --help%n%s", name, r).isZero();
-            assertThat(r.out()).as("agentctl %s --help", name).contains("Examples:").contains("agentctl ");
+            soft.assertThat(r.code()).as("exit code of agentctl %s --help%n%s", name, r).isZero();
+            soft.assertThat(r.out()).as("agentctl %s --help", name).contains("Examples:").contains("agentctl ");
         }
+        soft.assertAll();
     }
 
     @Test

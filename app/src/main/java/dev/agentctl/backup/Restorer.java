@@ -1,0 +1,144 @@
+package dev.agentctl.backup;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import dev.agentctl.io.SafeTar;
+
+/**
+ * Restores a backup archive into an instance folder: extracts it (with {@link SafeTar}, bounded) into a hidden
+ * temporary folder beside the destination, checks every extracted file against the manifest, then swaps it in
+ * (old folder renamed aside, new one renamed in, old one deleted; on failure the old one is put back).
+ * On failure nothing is left behind and the destination is as it was.
+ *
+ * <p>Stopping the instance first is the caller's business. File ownership is not restored (files belong to
+ * the user running the restore); permission bits and mtimes are.
+ */
+public final class Restorer {
+
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+    private Restorer() {}
+
+    public static Manifest restore(Path archive, Path destination) throws IOException {
+        return restore(archive, destination, SafeTar.Limits.defaults());
+    }
+
+    public static Manifest restore(Path archive, Path destination, SafeTar.Limits limits) throws IOException {
+        Path dest = destination.toAbsolutePath().normalize();
+        Path parent = dest.getParent();
+        Files.createDirectories(parent);
+        String base = "." + dest.getFileName();
+        Path staging = Files.createTempDirectory(parent, base + ".restore-");
+        try {
+            byte[][] manifestJson = new byte[1][];
+            SafeTar.Options options = new SafeTar.Options(limits, Manifest.PREFIX, (name, entry, data) -> {
+                if (name.equals(Manifest.ENTRY_NAME)) manifestJson[0] = readSmall(data, entry.getSize());
+            }, false);
+            try (InputStream in = Files.newInputStream(archive)) {
+                SafeTar.extract(in, staging, options);
+            }
+            if (manifestJson[0] == null) throw new IOException("archive " + archive.getFileName() + " has no manifest.json");
+            Manifest manifest = Manifest.parse(manifestJson[0]);
+            List<String> problems = ManifestCheck.compare(manifest, scan(staging), false);
+            if (!problems.isEmpty()) {
+                throw new IOException("restored files do not match the manifest of " + archive.getFileName() + ": "
+                        + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
+                        + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
+            }
+            swapIn(staging, dest, parent, base);
+            return manifest;
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                SafeTar.deleteTree(staging, false);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static void swapIn(Path staging, Path dest, Path parent, String base) throws IOException {
+        if (!Files.exists(dest, NOFOLLOW)) {
+            Files.move(staging, dest, StandardCopyOption.ATOMIC_MOVE);
+            BackupWriter.fsyncFolder(parent);
+            return;
+        }
+        Path aside = Files.createTempDirectory(parent, base + ".old-");
+        Files.delete(aside); // only its unique name is wanted
+        Files.move(dest, aside, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(staging, dest, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.move(aside, dest, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException back) {
+                e.addSuppressed(new IOException("could not put the previous folder back; it is at " + aside, back));
+            }
+            throw e;
+        }
+        BackupWriter.fsyncFolder(parent);
+        try {
+            SafeTar.deleteTree(aside, false);
+        } catch (IOException e) {
+            throw new IOException("restored " + dest + ", but removing the previous copy at " + aside + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** What is on disk under root, described like manifest entries (sha256 of each file's bytes). */
+    static Map<String, Manifest.FileEntry> scan(Path root) throws IOException {
+        Map<String, Manifest.FileEntry> out = new LinkedHashMap<>();
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(root)) {
+            all = s.toList();
+        }
+        for (Path p : all) {
+            String rel = root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+            String path = rel.isEmpty() ? "." : rel;
+            PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, NOFOLLOW);
+            int mode = SafeTar.modeBits(a.permissions());
+            Manifest.FileEntry e;
+            if (a.isSymbolicLink()) {
+                e = new Manifest.FileEntry(path, Manifest.Type.SYMLINK, 0, mode, a.lastModifiedTime().toInstant(), null,
+                        Files.readSymbolicLink(p).toString());
+            } else if (a.isDirectory()) {
+                e = new Manifest.FileEntry(path, Manifest.Type.DIR, 0, mode, a.lastModifiedTime().toInstant(), null, null);
+            } else {
+                e = new Manifest.FileEntry(path, Manifest.Type.FILE, a.size(), mode, a.lastModifiedTime().toInstant(),
+                        sha256(p), null);
+            }
+            out.put(path, e);
+        }
+        return out;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest d = BackupWriter.sha256();
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
+            int n;
+            while ((n = in.read(buf)) >= 0) d.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static byte[] readSmall(InputStream in, long size) throws IOException {
+        if (size > BackupVerifier.MAX_MANIFEST_BYTES) throw new IOException("manifest.json is too large (" + size + " bytes)");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,196 @@
+package dev.agentctl.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentctl.support.EngineFleet;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * What agentctl creates through the Engine API and what docker-compose makes of the docker-compose.yml agentctl
+ * renders are the same container: image, command, ports, mounts, limits, healthcheck and the secure defaults.
+ */
+@Tag("engine")
+class ComposeAgreementIT {
+    static final String COMPOSE = System.getenv().getOrDefault("AGENTCTL_TEST_COMPOSE", "docker-compose");
+    static EngineFleet fleet;
+    static Map<String, Object> services;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void twoInstancesAndTheirComposeConfig() throws Exception {
+        fleet = FleetRun.fleetWithRuntime("itcompose", "a");
+        // the second one with its own limits, so a fleet default cannot hide a mix-up
+        fleet.expect(0, "create", "b", "--memory", "384m", "--cpus", "0.25");
+        fleet.expect(0, "up", "--no-wait");
+
+        Process p = new ProcessBuilder(COMPOSE, "config").directory(fleet.root.toFile()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(COMPOSE + " config in " + fleet.root + ":\n" + new String(err, StandardCharsets.UTF_8)).isZero();
+        Map<String, Object> config = new Yaml().load(new String(out, StandardCharsets.UTF_8));
+        services = (Map<String, Object>) config.get("services");
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        FleetRun.dispose(fleet);
+    }
+
+    @Test
+    void composeConfigListsTheInstancesAsServicesNamedLikeTheContainers() throws IOException {
+        assertThat(new TreeSet<>(services.keySet())).containsExactly("a", "b");
+        for (String n : List.of("a", "b")) {
+            assertThat(service(n).get("container_name")).isEqualTo(fleet.container(n));
+        }
+        assertThat(Files.readString(fleet.root.resolve(".env"), StandardCharsets.UTF_8)).contains("COMPOSE_PROJECT_NAME=" + fleet.name);
+    }
+
+    @Test
+    void theContainerAndComposeConfigAgree() {
+        for (String n : List.of("a", "b")) {
+            Map<String, Object> svc = service(n);
+            JsonNode c = FleetRun.inspect(fleet, n);
+            JsonNode cfg = c.path("Config");
+            JsonNode hc = c.path("HostConfig");
+            String what = n + ": container vs compose config: ";
+
+            assertThat(cfg.path("Image").asText()).as(what + "image").isEqualTo(svc.get("image"));
+            assertThat(texts(cfg.path("Cmd"))).as(what + "command").isEqualTo(svc.get("command"));
+            assertThat(cfg.path("User").asText()).as(what + "user").isEqualTo(svc.get("user"));
+
+            // ports: "IP:HOST:CONTAINER[/tcp]" against PortBindings
+            List<String> composePorts = new ArrayList<>();
+            for (Object port : (List<?>) svc.get("ports")) {
+                String s = port.toString();
+                composePorts.add(s.contains("/") ? s : s + "/tcp");
+            }
+            List<String> containerPorts = new ArrayList<>();
+            hc.path("PortBindings").fields().forEachRemaining(e -> e.getValue().forEach(b ->
+                    containerPorts.add(b.path("HostIp").asText() + ":" + b.path("HostPort").asText() + ":" + e.getKey())));
+            assertThat(containerPorts).as(what + "ports").containsExactlyInAnyOrderElementsOf(composePorts).isNotEmpty();
+
+            // mounts: source, target, read-only
+            List<String> composeMounts = new ArrayList<>();
+            for (Object v : (List<?>) svc.get("volumes")) {
+                Map<?, ?> m = (Map<?, ?>) v;
+                assertThat(m.get("type")).isEqualTo("bind");
+                composeMounts.add(m.get("source") + " -> " + m.get("target") + (Boolean.TRUE.equals(m.get("read_only")) ? " ro" : " rw"));
+            }
+            List<String> containerMounts = new ArrayList<>();
+            for (JsonNode m : hc.path("Mounts")) {
+                assertThat(m.path("Type").asText()).isEqualTo("bind");
+                containerMounts.add(m.path("Source").asText() + " -> " + m.path("Target").asText() + (m.path("ReadOnly").asBoolean() ? " ro" : " rw"));
+            }
+            assertThat(containerMounts).as(what + "mounts").containsExactlyInAnyOrderElementsOf(composeMounts).hasSize(3);
+
+            // limits
+            Map<?, ?> limits = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) svc.get("deploy")).get("resources")).get("limits");
+            assertThat(hc.path("NanoCpus").asLong()).as(what + "cpus")
+                    .isEqualTo(Math.round(Double.parseDouble(limits.get("cpus").toString()) * 1e9));
+            assertThat(hc.path("Memory").asLong()).as(what + "memory").isEqualTo(bytes(limits.get("memory").toString()));
+            assertThat(hc.path("PidsLimit").asLong()).as(what + "pids_limit").isEqualTo(((Number) svc.get("pids_limit")).longValue());
+
+            // healthcheck
+            Map<?, ?> health = (Map<?, ?>) svc.get("healthcheck");
+            JsonNode h = cfg.path("Healthcheck");
+            assertThat(texts(h.path("Test"))).as(what + "healthcheck test").isEqualTo(health.get("test"));
+            assertThat(h.path("Interval").asLong()).as(what + "healthcheck interval").isEqualTo(nanos(health.get("interval")));
+            assertThat(h.path("Timeout").asLong()).as(what + "healthcheck timeout").isEqualTo(nanos(health.get("timeout")));
+            assertThat(h.path("StartPeriod").asLong()).as(what + "healthcheck start_period").isEqualTo(nanos(health.get("start_period")));
+            assertThat(h.path("Retries").asInt()).as(what + "healthcheck retries").isEqualTo(health.get("retries"));
+
+            // the secure defaults and the rest of the host config
+            assertThat(texts(hc.path("CapDrop"))).as(what + "cap_drop").isEqualTo(svc.get("cap_drop"));
+            assertThat(texts(hc.path("SecurityOpt"))).as(what + "security_opt").isEqualTo(svc.get("security_opt"));
+            assertThat(hc.path("ReadonlyRootfs").asBoolean()).as(what + "read_only").isEqualTo(svc.get("read_only"));
+            assertThat(hc.path("Init").asBoolean()).as(what + "init").isEqualTo(svc.get("init"));
+            assertThat(hc.path("RestartPolicy").path("Name").asText()).as(what + "restart").isEqualTo(svc.get("restart"));
+            List<String> tmpfs = new ArrayList<>();
+            hc.path("Tmpfs").fields().forEachRemaining(e -> tmpfs.add(e.getKey() + ":" + e.getValue().asText()));
+            assertThat(tmpfs).as(what + "tmpfs").isEqualTo(svc.get("tmpfs"));
+            Map<?, ?> logging = (Map<?, ?>) svc.get("logging");
+            assertThat(hc.path("LogConfig").path("Type").asText()).as(what + "logging driver").isEqualTo(logging.get("driver"));
+            Map<String, String> logOptions = new LinkedHashMap<>();
+            hc.path("LogConfig").path("Config").fields().forEachRemaining(e -> logOptions.put(e.getKey(), e.getValue().asText()));
+            assertThat(logOptions).as(what + "logging options").isEqualTo(logging.get("options"));
+            assertThat(((Map<?, ?>) svc.get("networks")).keySet()).as(what + "networks").hasSize(1);
+            assertThat(hc.path("NetworkMode").asText()).isEqualTo(fleet.name + "-net");
+
+            // environment: what compose passes (env_file merged in) is what the container got, beside the image's own
+            Map<?, ?> env = (Map<?, ?>) svc.get("environment");
+            List<String> containerEnv = texts(cfg.path("Env"));
+            env.forEach((k, v) -> assertThat(containerEnv).as(what + "environment").contains(k + "=" + (v == null ? "" : v)));
+
+            // labels: agentctl's own (incl. the spec hash), and compose's project/service
+            Map<?, ?> labels = (Map<?, ?>) svc.get("labels");
+            labels.forEach((k, v) -> assertThat(cfg.path("Labels").path(k.toString()).asText()).as(what + "label " + k).isEqualTo(v));
+            assertThat(cfg.path("Labels").path("com.docker.compose.project").asText()).isEqualTo(fleet.name);
+            assertThat(cfg.path("Labels").path("com.docker.compose.service").asText()).isEqualTo(n);
+        }
+        // the second instance really has its own limits
+        assertThat(FleetRun.inspect(fleet, "b").path("HostConfig").path("Memory").asLong()).isEqualTo(384L << 20);
+        assertThat(FleetRun.inspect(fleet, "b").path("HostConfig").path("NanoCpus").asLong()).isEqualTo(250_000_000L);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> service(String name) {
+        Object s = services.get(name);
+        assertThat(s).as("service " + name + " in docker-compose config").isNotNull();
+        return (Map<String, Object>) s;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** "268435456b", "256m", "1g", or a plain number of bytes. */
+    static long bytes(String s) {
+        Matcher m = Pattern.compile("(\\d+)([bkmg]?)", Pattern.CASE_INSENSITIVE).matcher(s.strip());
+        assertThat(m.matches()).as("a size: " + s).isTrue();
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2).toLowerCase()) {
+            case "k" -> n << 10;
+            case "m" -> n << 20;
+            case "g" -> n << 30;
+            default -> n;
+        };
+    }
+
+    /** "5s", "1m30s", "500ms" (compose durations) in nanoseconds. */
+    static long nanos(Object duration) {
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(duration.toString());
+        long total = 0;
+        int matched = 0;
+        while (m.find()) {
+            long n = Long.parseLong(m.group(1));
+            total += switch (m.group(2)) {
+                case "ms" -> TimeUnit.MILLISECONDS.toNanos(n);
+                case "s" -> TimeUnit.SECONDS.toNanos(n);
+                case "m" -> TimeUnit.MINUTES.toNanos(n);
+                default -> TimeUnit.HOURS.toNanos(n);
+            };
+            matched += m.group().length();
+        }
+        assertThat(matched).as("a duration: " + duration).isEqualTo(duration.toString().length()).isPositive();
+        return total;
+    }
+}
