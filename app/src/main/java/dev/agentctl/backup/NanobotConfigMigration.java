@@ -25,7 +25,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
  */
 public final class NanobotConfigMigration {
 
-    public static final String CONTAINER_WORKSPACE = "/home/nanobot/.nanobot/workspace";
+    public static final String CONTAINER_WORKSPACE = dev.agentctl.spec.SpecBuilder.WORKSPACE_DIR;
 
     /**
      * @param config     the migrated copy

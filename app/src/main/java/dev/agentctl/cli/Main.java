@@ -1,10 +1,7 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {InitCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, SetCommand.class,
                 RmCommand.class, ComposeCommand.class, RuntimeCommand.class, UpCommand.class,
                 LifecycleCommands.Start.class, LifecycleCommands.Stop.class, LifecycleCommands.Restart.class,
-                LifecycleCommands.Down.class, StatusCommand.class, LogsCommand.class, ExecCommand.class, CompletionCommand.class},
+                LifecycleCommands.Down.class, StatusCommand.class, LogsCommand.class, ExecCommand.class, BackupCommand.class,
+                RestoreCommand.class, MigrateCommand.class, CompletionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 " 0:ok",
@@ -82,22 +80,10 @@ public final class Main implements Runnable {
         return AgentctlException.FAILED;
     }
 
-    public static String version() {
-        Properties p = new Properties();
-        try (InputStream in = Main.class.getResourceAsStream("/agentctl-version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException ignored) {
-            // falls back below
-        }
-        return p.getProperty("version", "dev");
-    }
-
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"agentctl " + version(), "Java " + System.getProperty("java.version")};
+            return new String[] {"agentctl " + dev.agentctl.Version.get(), "Java " + System.getProperty("java.version")};
         }
     }
 }

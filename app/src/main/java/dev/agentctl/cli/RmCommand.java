@@ -4,7 +4,11 @@ import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.backup.BackupService;
 import dev.agentctl.fleet.InstanceRemover;
+import dev.agentctl.ops.FleetLock;
+import java.time.Duration;
+import java.util.List;
 import dev.agentctl.fleet.Validate;
 import dev.agentctl.spec.ContainerSpec;
 import java.io.Console;
@@ -25,6 +29,9 @@ final class RmCommand extends BaseCommand {
     @Option(names = "--purge", description = "Delete the folder instead of moving it to instances/.trash/.")
     boolean purge;
 
+    @Option(names = "--no-backup", description = "Skip the final backup taken before removing.")
+    boolean noBackup;
+
     @Override
     public Integer call() {
         Fleet fleet = fleet();
@@ -42,7 +49,17 @@ final class RmCommand extends BaseCommand {
                 return 0;
             }
         }
-        removeContainer(fleet);
+        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(2))) {
+            removeContainer(fleet);
+            if (!noBackup) {
+                BackupService.Report r = new BackupService(fleet, null).backup(List.of(fleet.require(name)), fleet.backupsDir(), "online").get(0);
+                if (r.error() != null) {
+                    throw AgentctlException.failed("the final backup of " + name + " failed, so nothing was removed: " + r.error()
+                            + " (use --no-backup to remove without one)", null);
+                }
+                out().println("Final backup: " + r.archive());
+            }
+        }
         Path where = InstanceRemover.remove(fleet, name, purge);
         ComposeFiles.write(fleet);
         out().println(purge ? "Removed " + name + " and deleted its data." : "Removed " + name + "; its folder is now " + where);

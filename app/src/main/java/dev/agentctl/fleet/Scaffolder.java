@@ -74,14 +74,7 @@ public final class Scaffolder {
         FleetConfig.Defaults d = fleet.config().defaults();
         String bind = r.bind() == null ? null : Validate.bind(r.bind());
         String effectiveBind = bind == null ? d.bind() : bind;
-        Map<Integer, String> taken = fleet.portsInUse();
-        int port;
-        if (r.port() == null) {
-            port = Ports.firstFree(fleet.config().ports(), effectiveBind, taken);
-        } else {
-            port = Validate.port(r.port());
-            Ports.check(port, effectiveBind, taken, null);
-        }
+        int port = choosePort(r.port(), effectiveBind);
         String model = Validate.model(r.model() == null ? d.model() : r.model());
         String provider = Validate.provider(r.provider() == null ? d.provider() : r.provider());
         Double cpus = r.cpus() == null ? null : Validate.cpus(r.cpus());
@@ -95,30 +88,58 @@ public final class Scaffolder {
         env.putAll(r.env());
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
 
-        Path finalDir = fleet.instanceDir(name);
-        Instance instance = new Instance(name, finalDir, port, model, provider, soul.name(), created, cpus, memory,
-                null, bind, null, env);
+        Instance instance = new Instance(name, fleet.instanceDir(name), port, model, provider, soul.name(), created, cpus,
+                memory, null, bind, null, env);
+        return install(instance, dir -> {
+            writeConfig(dir, instance);
+            steps.reached("config");
+            writeWorkspace(dir, instance, soul);
+            steps.reached("workspace");
+        }, overrideRenderer);
+    }
+
+    /** The requested port (validated, free) or, when none is given, the first free one of the fleet's range. */
+    public int choosePort(String requested, String bind) {
+        Map<Integer, String> taken = fleet.portsInUse();
+        if (requested == null) {
+            return Ports.firstFree(fleet.config().ports(), bind, taken);
+        }
+        int port = Validate.port(requested);
+        Ports.check(port, bind, taken, null);
+        return port;
+    }
+
+    /** Writes an instance's config/ and workspace/ into a folder that is not yet in place. */
+    public interface Content {
+        void write(Path dir) throws IOException;
+    }
+
+    /**
+     * Makes instances/NAME atomically: {@code content} plus .env, instance.yaml, INSTANCE_INFO.txt and the override
+     * are written into a hidden temporary folder, which is then renamed into place. Any failure leaves no trace.
+     */
+    public Instance install(Instance instance, Content content, Function<Instance, String> overrideRenderer) {
+        if (fleet.exists(instance.name())) {
+            throw AgentctlException.badInput("instance '" + instance.name() + "' already exists in " + fleet.instancesDir());
+        }
         Path tmp = null;
         try {
             Files.createDirectories(fleet.instancesDir());
-            tmp = Files.createTempDirectory(fleet.instancesDir(), ".create-" + name + "-",
+            tmp = Files.createTempDirectory(fleet.instancesDir(), ".create-" + instance.name() + "-",
                     PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
-            writeConfig(tmp, instance);
-            steps.reached("config");
-            writeWorkspace(tmp, instance, soul);
-            steps.reached("workspace");
-            EnvFile.write(tmp.resolve(Instance.ENV), env);
+            content.write(tmp);
+            EnvFile.write(tmp.resolve(Instance.ENV), instance.env());
             writeSettings(tmp, instance);
             AtomicFiles.write(tmp.resolve(Instance.INFO), info(instance));
             AtomicFiles.write(tmp.resolve(Instance.OVERRIDE), overrideRenderer.apply(instance));
             steps.reached("files");
             handToContainerUser(tmp);
-            AtomicFiles.moveDirectory(tmp, finalDir);
+            AtomicFiles.moveDirectory(tmp, instance.dir());
             tmp = null;
             steps.reached("moved");
             return instance;
         } catch (IOException e) {
-            throw AgentctlException.failed("cannot create instance '" + name + "': " + e.getMessage(), e);
+            throw AgentctlException.failed("cannot create instance '" + instance.name() + "': " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
                 AtomicFiles.deleteTree(tmp);

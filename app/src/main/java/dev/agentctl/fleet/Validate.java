@@ -13,7 +13,8 @@ public final class Validate {
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
-    public static final Set<String> RESERVED = Set.of("all", "runtime", "backups", "trash", "default", "none", "fleet");
+    public static final Set<String> RESERVED = Set.of("all", "runtime", "backups", "trash", "default", "none", "fleet",
+            "list", "verify", "prune");
 
     private Validate() {
     }

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -75,6 +76,35 @@ public final class AtomicFiles {
             throw new FileAlreadyExistsException(to.toString());
         }
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Copies a folder tree: files with their modes and mtimes, symlinks as symlinks (never followed), skipping
+     * what {@code skip} says (given the source path).
+     */
+    public static void copyTree(Path from, Path to, java.util.function.Predicate<Path> skip) throws IOException {
+        List<Path> dirs = new java.util.ArrayList<>();
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (skip.test(p)) {
+                    continue;
+                }
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isSymbolicLink(p)) {
+                    Files.createSymbolicLink(t, Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                    dirs.add(p);
+                } else if (Files.isRegularFile(p)) {
+                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+        }
+        for (Path d : dirs) {
+            Path t = to.resolve(from.relativize(d).toString());
+            Files.setPosixFilePermissions(t, Files.getPosixFilePermissions(d));
+            Files.setLastModifiedTime(t, Files.getLastModifiedTime(d));
+        }
     }
 
     public static void deleteTree(Path root) {

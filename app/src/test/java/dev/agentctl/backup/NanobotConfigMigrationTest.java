@@ -43,7 +43,7 @@ class NanobotConfigMigrationTest {
         assertThat(r.config().at("/gateway/host").asText()).isEqualTo("0.0.0.0");
         assertThat(r.config().at("/gateway/port").asInt()).isEqualTo(18801);
         assertThat(r.config().at("/gateway/heartbeat/enabled").asBoolean()).isTrue();
-        assertThat(r.config().at("/agents/defaults/workspace").asText()).isEqualTo("/home/nanobot/.nanobot/workspace");
+        assertThat(r.config().at("/agents/defaults/workspace").asText()).isEqualTo("/home/nanobot/workspace");
         assertThat(r.config().at("/agents/defaults/model").asText()).isEqualTo("anthropic/claude-opus-4-5");
         assertThat(r.config().at("/agents/defaults/maxTokens").asInt()).isEqualTo(8192);
     }
@@ -105,7 +105,7 @@ class NanobotConfigMigrationTest {
     void minimalConfigGetsGatewayAndWorkspaceCreated() throws Exception {
         NanobotConfigMigration.Result r = NanobotConfigMigration.migrate(json("{}"), 18800);
         assertThat(r.config().toString()).isEqualTo(
-                "{\"gateway\":{\"host\":\"0.0.0.0\",\"port\":18800},\"agents\":{\"defaults\":{\"workspace\":\"/home/nanobot/.nanobot/workspace\"}}}");
+                "{\"gateway\":{\"host\":\"0.0.0.0\",\"port\":18800},\"agents\":{\"defaults\":{\"workspace\":\"/home/nanobot/workspace\"}}}");
         assertThat(r.env()).isEmpty();
         assertThat(r.movedPaths()).isEmpty();
     }

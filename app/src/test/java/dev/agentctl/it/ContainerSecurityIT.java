@@ -88,7 +88,7 @@ class ContainerSecurityIT {
         assertThat(id.code()).as(id.toString()).isZero();
         assertThat(id.out().lines().toList()).containsExactly("1000", "1000");
 
-        Cli.Result agentUid = sh("awk '/^Uid:/ {print $2}' /proc/$(cat /proc/1/task/1/children)/status");
+        Cli.Result agentUid = sh("set -- $(cat /proc/1/task/1/children); awk '/^Uid:/ {print $2}' /proc/$1/status");
         assertThat(agentUid.out().strip()).as("uid of the agent process " + agentUid).isEqualTo("1000");
 
         Cli.Result venv = sh("touch /opt/venv/x");

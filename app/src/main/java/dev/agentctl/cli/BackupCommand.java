@@ -1,0 +1,246 @@
+package dev.agentctl.cli;
+
+import dev.agentctl.AgentctlException;
+import dev.agentctl.backup.BackupCatalog;
+import dev.agentctl.backup.BackupService;
+import dev.agentctl.backup.BackupVerifier;
+import dev.agentctl.backup.Retention;
+import dev.agentctl.engine.Engine;
+import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.FleetConfig;
+import dev.agentctl.fleet.Instance;
+import dev.agentctl.fleet.Validate;
+import dev.agentctl.ops.FleetLock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "backup", description = "Back up instances: one verified tar.gz per instance, consistent while it runs.",
+        subcommands = {BackupCommand.ListBackups.class, BackupCommand.Verify.class, BackupCommand.Prune.class},
+        footer = {"", "Examples:", "  agentctl backup                  # every instance, pausing each while it is read",
+                "  agentctl backup alice --mode stop --to /mnt/backups", "  agentctl backup list alice",
+                "  agentctl backup verify --all", "  agentctl backup prune --keep-daily 7 --keep-weekly 4 --dry-run"})
+final class BackupCommand extends BaseCommand {
+    @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
+    List<String> names = List.of();
+
+    @Option(names = "--all", description = "Every instance (the default when no NAME is given).")
+    boolean all;
+
+    @Option(names = "--to", paramLabel = "DIR", description = "Backups folder (default: fleet.yaml backups.dir).")
+    Path to;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "pause (default from fleet.yaml), stop or online.")
+    String mode;
+
+    @Override
+    public Integer call() {
+        Fleet fleet = fleet();
+        String m = mode != null ? mode : fleet.config().backups().mode();
+        if (!BackupService.MODES.contains(m)) {
+            throw AgentctlException.badInput("invalid --mode '" + m + "': use pause, stop or online");
+        }
+        if (all && !names.isEmpty()) {
+            throw AgentctlException.badInput("give instance names or --all, not both");
+        }
+        List<Instance> instances = UpCommand.select(fleet, names);
+        if (instances.isEmpty()) {
+            out().println("No instances to back up.");
+            return 0;
+        }
+        Path dir = to != null ? to.toAbsolutePath() : fleet.backupsDir();
+        List<BackupService.Report> reports;
+        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10));
+             Engine engine = "online".equals(m) ? null : Engine.connect()) {
+            reports = new BackupService(fleet, engine).backup(instances, dir, m);
+        }
+        int failed = 0;
+        for (BackupService.Report r : reports) {
+            if (r.error() != null) {
+                failed++;
+                err().println("agentctl: backup of " + r.instance() + " failed: " + r.error());
+                continue;
+            }
+            out().printf("%s: %s (%s, %d files, %s held %s for %d ms)%n", r.instance(), r.archive(),
+                    StatusCommand.bytes(r.archiveSize()), r.files(), r.mode(), "online".equals(r.mode()) ? "nothing" : "the container",
+                    r.held().toMillis());
+            r.warnings().forEach(w -> out().println("  warning: " + w));
+        }
+        return failed == 0 ? 0 : AgentctlException.FAILED;
+    }
+
+    static Path backupsDir(Fleet fleet, Path to) {
+        return to != null ? to.toAbsolutePath() : fleet.backupsDir();
+    }
+
+    @Command(name = "list", description = "List backups (newest first), from their manifests.",
+            footer = {"", "Examples:", "  agentctl backup list", "  agentctl backup list alice --json"})
+    static final class ListBackups extends BaseCommand {
+        @Parameters(paramLabel = "NAME", arity = "0..1")
+        String name;
+
+        @Option(names = "--to", paramLabel = "DIR", description = "Backups folder (default: fleet.yaml backups.dir).")
+        Path to;
+
+        @Option(names = "--json", description = "JSON output.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Fleet fleet = fleet();
+            Path dir = backupsDir(fleet, to);
+            BackupCatalog.Listing l = name == null ? BackupCatalog.listAll(dir) : BackupCatalog.list(dir, Validate.name(name));
+            if (json) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (BackupCatalog.Backup b : l.backups()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("instance", b.instance());
+                    m.put("createdAt", b.createdAt().toString());
+                    m.put("size", b.size());
+                    m.put("path", b.archive().toString());
+                    rows.add(m);
+                }
+                printJson(rows);
+            } else if (l.backups().isEmpty()) {
+                out().println("No backups in " + dir + ". Make one: agentctl backup");
+            } else {
+                Table t = new Table("INSTANCE", "CREATED (UTC)", "SIZE", "FILE");
+                l.backups().forEach(b -> t.row(b.instance(), b.createdAt(), StatusCommand.bytes(b.size()), b.archive()));
+                t.print(out());
+            }
+            l.problems().forEach(p -> err().println("agentctl: " + p));
+            return l.problems().isEmpty() ? 0 : AgentctlException.FAILED;
+        }
+    }
+
+    @Command(name = "verify", description = "Read every byte of backups and check every checksum and the manifest.",
+            footer = {"", "Examples:", "  agentctl backup verify backups/alice/alice-20261123T070000Z.tar.gz", "  agentctl backup verify --all"})
+    static final class Verify extends BaseCommand {
+        @Parameters(paramLabel = "FILE", arity = "0..*")
+        List<Path> files = List.of();
+
+        @Option(names = "--all", description = "Every backup in the backups folder.")
+        boolean all;
+
+        @Option(names = "--to", paramLabel = "DIR", description = "Backups folder for --all (default: fleet.yaml backups.dir).")
+        Path to;
+
+        @Override
+        public Integer call() throws Exception {
+            List<Path> targets = new ArrayList<>(files);
+            if (all) {
+                BackupCatalog.listAll(backupsDir(fleet(), to)).backups().forEach(b -> targets.add(b.archive()));
+            } else if (files.isEmpty()) {
+                throw AgentctlException.badInput("give backup files to verify, or --all");
+            }
+            int bad = 0;
+            for (Path f : targets) {
+                BackupVerifier.Result r;
+                try {
+                    r = BackupVerifier.verify(f);
+                } catch (java.io.IOException e) {
+                    r = new BackupVerifier.Result(f, null, List.of(e.getMessage()), 0, 0);
+                }
+                if (r.ok()) {
+                    out().println("ok    " + f + " (" + r.entries() + " entries, " + StatusCommand.bytes(r.bytes()) + ")");
+                } else {
+                    bad++;
+                    err().println("BAD   " + f + ": " + String.join("; ", r.problems()));
+                }
+            }
+            if (targets.isEmpty()) {
+                out().println("No backups to verify.");
+            }
+            return bad == 0 ? 0 : AgentctlException.FAILED;
+        }
+    }
+
+    @Command(name = "prune", description = "Remove backups by a retention policy (restic's forget rules, per instance).",
+            footer = {"", "Rules are ORed; the newest backup of an instance is never removed; an empty policy removes nothing.",
+                    "Without --keep-* options, fleet.yaml backups.keep is used.", "", "Examples:",
+                    "  agentctl backup prune --dry-run", "  agentctl backup prune alice --keep-last 3 --keep-within 2d"})
+    static final class Prune extends BaseCommand {
+        @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
+        List<String> names = List.of();
+
+        @Option(names = "--all", description = "Every instance's backups (the default).")
+        boolean all;
+
+        @Option(names = "--to", paramLabel = "DIR")
+        Path to;
+
+        @Option(names = "--keep-last", paramLabel = "N")
+        Integer last;
+        @Option(names = "--keep-hourly", paramLabel = "N")
+        Integer hourly;
+        @Option(names = "--keep-daily", paramLabel = "N")
+        Integer daily;
+        @Option(names = "--keep-weekly", paramLabel = "N")
+        Integer weekly;
+        @Option(names = "--keep-monthly", paramLabel = "N")
+        Integer monthly;
+        @Option(names = "--keep-yearly", paramLabel = "N")
+        Integer yearly;
+        @Option(names = "--keep-within", paramLabel = "D", description = "Like 7d or 36h, counted back from the newest backup.")
+        String within;
+
+        @Option(names = {"-n", "--dry-run"}, description = "Only print what would be removed.")
+        boolean dryRun;
+
+        Retention.Policy policy(FleetConfig.Backups d) {
+            for (Integer n : new Integer[] {last, hourly, daily, weekly, monthly, yearly}) {
+                if (n != null && n < 0) {
+                    throw AgentctlException.badInput("invalid --keep-* value '" + n + "': use 0 or more");
+                }
+            }
+            boolean given = last != null || hourly != null || daily != null || weekly != null || monthly != null
+                    || yearly != null || within != null;
+            if (!given) {
+                return new Retention.Policy(d.keepLast(), d.keepHourly(), d.keepDaily(), d.keepWeekly(), d.keepMonthly(),
+                        d.keepYearly(), d.keepWithin() == null ? null : Validate.duration(d.keepWithin()));
+            }
+            return new Retention.Policy(z(last), z(hourly), z(daily), z(weekly), z(monthly), z(yearly),
+                    within == null ? null : Validate.duration(within));
+        }
+
+        private static int z(Integer n) {
+            return n == null ? 0 : n;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            Fleet fleet = fleet();
+            names.forEach(Validate::name);
+            Retention.Policy p = policy(fleet.config().backups());
+            Path dir = backupsDir(fleet, to);
+            try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10))) {
+                BackupCatalog.Listing l = BackupCatalog.listAll(dir);
+                List<BackupCatalog.Backup> scope = l.backups().stream()
+                        .filter(b -> names.isEmpty() || names.contains(b.instance())).toList();
+                int removed = 0;
+                for (var e : Retention.perInstance(p, scope).entrySet()) {
+                    for (Retention.Decision<BackupCatalog.Backup> d : e.getValue()) {
+                        if (d.keep()) {
+                            out().println("keep    " + d.item().archive().getFileName() + "  (" + String.join(", ", d.reasons()) + ")");
+                        } else {
+                            out().println((dryRun ? "would remove " : "remove  ") + d.item().archive().getFileName());
+                            if (!dryRun) {
+                                BackupCatalog.delete(d.item().archive());
+                            }
+                            removed++;
+                        }
+                    }
+                }
+                out().println((dryRun ? "Would remove " : "Removed ") + removed + " backup(s).");
+                l.problems().forEach(pr -> err().println("agentctl: " + pr));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.agentctl.cli;
+
+import dev.agentctl.backup.Migrator;
+import dev.agentctl.compose.ComposeFiles;
+import dev.agentctl.fleet.Fleet;
+import dev.agentctl.spec.SpecBuilder;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "migrate", description = "Import a single-instance nanobot folder (~/.nanobot) as a fleet instance.",
+        footer = {"", "Literal API keys and channel tokens move from config.json into the instance's .env behind ${VAR}.",
+                "", "Examples:", "  agentctl migrate alice", "  agentctl migrate --from /srv/old/.nanobot bob 18801"})
+final class MigrateCommand extends BaseCommand {
+    @Option(names = "--from", paramLabel = "DIR", description = "The nanobot folder (default: ~/.nanobot).")
+    Path from;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PORT")
+    String port;
+
+    @Override
+    public Integer call() {
+        Fleet fleet = fleet();
+        Path src = from != null ? from : Path.of(System.getProperty("user.home"), ".nanobot");
+        Migrator.Migrated m = new Migrator(fleet).migrate(src.toAbsolutePath(), name, port,
+                i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
+        ComposeFiles.write(fleet);
+        out().println("Imported " + src + " as " + m.instance().name() + " on port " + m.instance().port() + ".");
+        if (m.workspaceFrom() != null) {
+            out().println("  workspace: copied from " + m.workspaceFrom());
+        }
+        for (String moved : m.movedSecrets()) {
+            out().println("  moved the secret at " + moved + " into " + m.instance().envFile() + " (config.json now says ${...})");
+        }
+        out().println("  start it:  agentctl up " + m.instance().name());
+        return 0;
+    }
+}
