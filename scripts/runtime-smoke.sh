@@ -8,13 +8,13 @@
 #      read-only mount, heartbeat files, docker health status "healthy", prompt SIGTERM
 #   5. check the failure modes: crash at start, runtime not mounted, unset ${VAR}, gateway never healthy
 # and removes everything it made. Exit 0 = all passed.
-# Env: BUILDER_IMAGE (agentctl-test/python:bookworm), BASE_IMAGE (agentctl-test/debian:bookworm),
+# Env: BUILDER_IMAGE (agentctl-test/python:bookworm), BASE_IMAGE (agentctl-test/debian-slim:bookworm),
 #      PORT (18795), USE_CACHE=1 (allow the build cache; default --no-cache for honest timings), KEEP=1 (keep all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILDER_IMAGE=${BUILDER_IMAGE:-agentctl-test/python:bookworm}
-BASE_IMAGE=${BASE_IMAGE:-agentctl-test/debian:bookworm}
+BASE_IMAGE=${BASE_IMAGE:-agentctl-test/debian-slim:bookworm}
 PORT=${PORT:-18795}
 ID=smoke-$$
 BUILDER_TAG=agentctl-smoke/builder:$ID

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Benchmarks agentctl beside its peers and prints the figures side by side (medians of several runs).
+#   scripts/bench.sh [list|runtime|fleet|backup|all]   (default all; needs scripts/provision-engine.sh first)
+# Works in a scratch folder under ${BENCH_DIR:-/tmp/agentctl-bench} and removes the containers it made.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+A="$repo/bin/agentctl"
+work=${BENCH_DIR:-/tmp/agentctl-bench}
+what=${1:-all}
+BASE=${AGENTCTL_TEST_BASE:-agentctl-test/debian-slim:bookworm}
+BUILDER=${AGENTCTL_TEST_BUILDER:-agentctl-test/python:bookworm}
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null 2>&1 || true; }
+
+now() { date +%s%N; }
+# median of the numbers given (milliseconds)
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# ms NAME CMD...: runs CMD, prints nothing, echoes elapsed ms
+ms() { local t0; t0=$(now); "$@" >/dev/null 2>&1 || true; echo $(( ($(now) - t0) / 1000000 )); }
+row() { printf '%-44s %12s %12s %8s\n' "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+
+fleet() { # DIR NAME: a fleet root running the offline stand-in agent
+  rm -rf "$1"; "$A" init "$1" >/dev/null
+  cat > "$1/fleet.yaml" <<YAML
+name: $2
+runtime:
+  baseImage: $BASE
+  builderImage: $BUILDER
+  source: $repo/app/src/test/standin-agent
+  pipArgs: [--no-index, --no-build-isolation]
+defaults:
+  resources: {memory: 128m, cpus: 0.5}
+ports: {from: 21000, to: 21199}
+YAML
+}
+
+(cd "$repo" && mvn -q -B -ntp package -DskipTests)
+mkdir -p "$work"
+
+if [ "$what" = list ] || [ "$what" = all ]; then
+  echo "== agentctl list with 100 instances (from disk) =="
+  fleet "$work/list" benchlist
+  for i in $(seq 1 100); do "$A" create "i$i" --root "$work/list" >/dev/null; done
+  t=(); for _ in 1 2 3 4 5 6 7; do t+=("$(ms "$A" list --root "$work/list")"); done
+  p=(); for _ in 1 2 3 4 5 6 7; do p+=("$(ms sh -c "cat $work/list/instances/*/config/config.json $work/list/instances/*/instance.yaml")"); done
+  row "" "agentctl ms" "cat ms" "ratio"
+  row "list (100 instances), median of 7" "$(median "${t[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${t[@]}")" "$(median "${p[@]}")")"
+  echo "jar size: $(stat -c %s "$repo/app/target/agentctl.jar") bytes"
+fi
+
+if [ "$what" = runtime ] || [ "$what" = all ]; then
+  echo "== runtime build =="
+  fleet "$work/rt" benchrt
+  docker rmi -f benchrt-runtime:latest benchrt-runtime-builder:latest >/dev/null 2>&1 || true
+  cold=$(ms "$A" runtime build --no-cache --root "$work/rt")
+  warm=$(ms "$A" runtime build --root "$work/rt")
+  forced=$(ms "$A" runtime build --force --root "$work/rt")
+  "$A" runtime status --root "$work/rt" --json > "$work/rt/status.json"
+  row "" "ms" "" ""
+  row "cold build (--no-cache)" "$cold" "" ""
+  row "warm build (up to date)" "$warm" "" ""
+  row "forced rebuild (Docker cache)" "$forced" "" ""
+  python3 -c "import json; s=json.load(open('$work/rt/status.json')); print('image %.1f MB, runtime %.1f MB' % (s['imageSize']/1e6, s['runtimeSize']/1e6))"
+  echo "base image $BASE: $(docker image inspect -f '{{.Size}}' "$BASE") bytes"
+fi
+
+if [ "$what" = fleet ] || [ "$what" = all ]; then
+  echo "== 20 instances: up from nothing, status =="
+  fleet "$work/fl" benchfl
+  for i in $(seq 1 20); do "$A" create "n$i" --root "$work/fl" >/dev/null; done
+  "$A" runtime build --root "$work/fl" >/dev/null
+  up=(); upw=(); dc=()
+  for _ in 1 2 3; do
+    "$A" down --root "$work/fl" >/dev/null 2>&1 || true
+    up+=("$(ms "$A" up --no-wait --root "$work/fl")")
+    "$A" down --root "$work/fl" >/dev/null
+    upw+=("$(ms "$A" up --root "$work/fl")")
+    "$A" down --root "$work/fl" >/dev/null
+    dc+=("$(ms sh -c "cd $work/fl && docker-compose up -d")")
+    (cd "$work/fl" && docker-compose down >/dev/null 2>&1) || true
+  done
+  "$A" up --root "$work/fl" >/dev/null
+  st=(); ds=(); sn=()
+  ids=$(docker ps -q --filter label=dev.agentctl.fleet=benchfl)
+  for _ in 1 2 3 4 5; do
+    st+=("$(ms "$A" status --root "$work/fl")")
+    sn+=("$(ms "$A" status --no-stats --root "$work/fl")")
+    ds+=("$(ms docker stats --no-stream $ids)")
+  done
+  row "" "agentctl ms" "peer ms" "ratio"
+  row "up --no-wait vs docker-compose up -d" "$(median "${up[@]}")" "$(median "${dc[@]}")" "$(ratio "$(median "${up[@]}")" "$(median "${dc[@]}")")"
+  row "up (waits until all 20 healthy)" "$(median "${upw[@]}")" "" ""
+  row "status vs docker stats --no-stream" "$(median "${st[@]}")" "$(median "${ds[@]}")" "$(ratio "$(median "${st[@]}")" "$(median "${ds[@]}")")"
+  row "status --no-stats" "$(median "${sn[@]}")" "" ""
+  "$A" down --root "$work/fl" >/dev/null
+fi
+
+if [ "$what" = backup ] || [ "$what" = all ]; then
+  echo "== backup and restore of a ~500 MB instance folder of mixed files =="
+  fleet "$work/bk" benchbk
+  "$A" create big --root "$work/bk" >/dev/null
+  ws="$work/bk/instances/big/workspace/data"; mkdir -p "$ws"
+  # mixed: 200 MB random (incompressible), 200 MB of text (compressible), 5000 small files
+  head -c 200000000 /dev/urandom > "$ws/random.bin"
+  python3 - "$ws" <<'PY'
+import os, random, sys
+d = sys.argv[1]; random.seed(1)
+words = [w.strip() for w in open('/usr/share/dict/words')] if os.path.exists('/usr/share/dict/words') else ['agent', 'memory', 'session', 'soul', 'fleet', 'nanobot', 'docker', 'backup']
+with open(os.path.join(d, 'history.jsonl'), 'w') as f:
+    n = 0
+    while n < 200_000_000:
+        line = '{"role": "user", "text": "%s"}\n' % ' '.join(random.choice(words) for _ in range(12)); f.write(line); n += len(line)
+os.makedirs(os.path.join(d, 'small'), exist_ok=True)
+for i in range(5000):
+    with open(os.path.join(d, 'small', 'f%04d.md' % i), 'wb') as f: f.write(os.urandom(random.randint(100, 40000)))
+PY
+  chown -R 1000:1000 "$work/bk/instances/big/workspace"
+  size=$(du -sb "$work/bk/instances/big" | cut -f1)
+  "$A" runtime build --root "$work/bk" >/dev/null && "$A" up --root "$work/bk" >/dev/null
+  rm -rf "$work/bk/backups"
+  /usr/bin/time -f '%e %M' -o "$work/bk/time.txt" "$A" backup big --root "$work/bk" > "$work/bk/backup.out"
+  read -r bsec brss < "$work/bk/time.txt"
+  held=$(grep -o 'for [0-9]* ms' "$work/bk/backup.out" | grep -o '[0-9]*')
+  t0=$(now); tar czf "$work/bk/peer.tar.gz" -C "$work/bk/instances" big; tsec=$(( ($(now) - t0) / 1000000 ))
+  archive=$(ls "$work/bk/backups/big/"*.tar.gz)
+  "$A" down big --root "$work/bk" >/dev/null
+  /usr/bin/time -f '%e %M' -o "$work/bk/rtime.txt" "$A" restore "$archive" --as big2 --root "$work/bk" >/dev/null
+  read -r rsec rrss < "$work/bk/rtime.txt"
+  mkdir -p "$work/bk/peerx"; t0=$(now); tar xzf "$work/bk/peer.tar.gz" -C "$work/bk/peerx"; xsec=$(( ($(now) - t0) / 1000000 ))
+  bms=$(awk -v s="$bsec" 'BEGIN{printf "%d", s*1000}'); rms=$(awk -v s="$rsec" 'BEGIN{printf "%d", s*1000}')
+  row "" "agentctl ms" "tar ms" "ratio"
+  row "backup ($((size / 1000000)) MB) vs tar czf" "$bms" "$tsec" "$(ratio "$bms" "$tsec")"
+  row "restore --as (verify + extract) vs tar xzf" "$rms" "$xsec" "$(ratio "$rms" "$xsec")"
+  awk -v s="$size" -v a="$bms" -v t="$tsec" 'BEGIN{printf "throughput: agentctl %.0f MB/s, tar %.0f MB/s\n", s/1e6/(a/1000), s/1e6/(t/1000)}'
+  echo "archive sizes: agentctl $(stat -c %s "$archive"), tar $(stat -c %s "$work/bk/peer.tar.gz") bytes"
+  echo "peak RSS: backup ${brss} KiB, restore ${rrss} KiB; container paused for ${held} ms"
+  "$A" down --root "$work/bk" >/dev/null 2>&1 || true
+fi
+for f in benchlist benchrt benchfl benchbk; do
+  docker ps -aq --filter label=dev.agentctl.fleet=$f | xargs -r docker rm -f >/dev/null
+done
