@@ -29,7 +29,10 @@ public final class BackupService {
     /** Containers this process holds paused or stopped; a shutdown hook gives them back on Ctrl-C. */
     private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
 
-    /** What happened for one instance; {@code error} is null when the archive was written. */
+    /**
+     * What happened for one instance; {@code error} is null when the archive was written. {@code held} is how long
+     * the container was paused or stopped, null when nothing was held (online, or no running container).
+     */
     public record Report(String instance, Path archive, long archiveSize, long bytesRead, int files, Duration held,
                          String mode, String error, List<String> warnings) {
     }
@@ -83,20 +86,27 @@ public final class BackupService {
         BackupWriter.Metadata meta = new BackupWriter.Metadata(i.name(), i.port(), i.model(), runtime, dev.agentctl.Version.get());
         try {
             BackupWriter.Result r = new BackupWriter().write(i.dir(), to, meta, quiescer(c, mode));
-            return new Report(i.name(), r.archive(), r.archiveSize(), r.bytesRead(), r.fileCount(), r.quiesced(), mode, null,
-                    r.warnings());
+            return new Report(i.name(), r.archive(), r.archiveSize(), r.bytesRead(), r.fileCount(),
+                    holds(c, mode) ? r.quiesced() : null, mode, null, r.warnings());
         } catch (IOException | RuntimeException e) {
             if (e instanceof AgentctlException a && a.exitCode() == AgentctlException.ENGINE_UNREACHABLE) {
                 throw a;
             }
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return new Report(i.name(), null, 0, 0, 0, Duration.ZERO, mode, why, List.of());
+            String why = BackupWriter.describe(e);
+            // callers say which instance failed; the writer's own prefix would repeat it
+            why = why.replaceFirst("^backup of instance " + java.util.regex.Pattern.quote(i.name()) + " failed: ", "");
+            return new Report(i.name(), null, 0, 0, 0, null, mode, why, List.of());
         }
+    }
+
+    /** Whether this backup pauses or stops the container: only a running one, and never online. */
+    private static boolean holds(Optional<ContainerInfo> container, String mode) {
+        return !"online".equals(mode) && container.isPresent() && container.get().running();
     }
 
     /** Pause or stop the container if it runs (else nothing) and give it back when closed. */
     private BackupWriter.Quiescer quiescer(Optional<ContainerInfo> container, String mode) {
-        if ("online".equals(mode) || container.isEmpty() || !container.get().running()) {
+        if (!holds(container, mode)) {
             return BackupWriter.Quiescer.none();
         }
         String id = container.get().id();

@@ -67,9 +67,9 @@ final class BackupCommand extends BaseCommand {
                 err().println("agentctl: backup of " + r.instance() + " failed: " + r.error());
                 continue;
             }
-            out().printf("%s: %s (%s, %d files, %s held %s for %d ms)%n", r.instance(), r.archive(),
-                    StatusCommand.bytes(r.archiveSize()), r.files(), r.mode(), "online".equals(r.mode()) ? "nothing" : "the container",
-                    r.held().toMillis());
+            out().printf("%s: %s (%s, %d files, %s)%n", r.instance(), r.archive(), StatusCommand.bytes(r.archiveSize()), r.files(),
+                    r.held() != null ? r.mode() + " held the container for " + r.held().toMillis() + " ms"
+                            : "online".equals(r.mode()) ? "online, nothing held" : "not running, nothing held");
             r.warnings().forEach(w -> out().println("  warning: " + w));
         }
         return failed == 0 ? 0 : AgentctlException.FAILED;

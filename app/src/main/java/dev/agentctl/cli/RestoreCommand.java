@@ -36,7 +36,7 @@ final class RestoreCommand extends BaseCommand {
                     line -> out().println("  " + line)).restore(file, as, port, force);
             ComposeFiles.write(fleet);
             out().println("Restored " + r.name() + " on port " + r.port() + (r.safetyBackup() == null ? "" : "; the replaced data is in "
-                    + r.safetyBackup()) + ". Start it with: agentctl up " + r.name());
+                    + r.safetyBackup()) + (r.restarted() ? ". It is running again." : ". Start it with: agentctl up " + r.name()));
             return 0;
         } finally {
             if (engine[0] != null) {

@@ -2,6 +2,7 @@ package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
+import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.backup.BackupService;
@@ -49,15 +50,28 @@ final class RmCommand extends BaseCommand {
                 return 0;
             }
         }
-        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(2))) {
-            removeContainer(fleet);
+        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(2)); Engine engine = connect(fleet)) {
+            // only a container that agentctl made for this fleet (by its label), never another one of that name
+            ContainerInfo c = engine == null ? null : engine.inspect(fleet.containerName(name))
+                    .filter(x -> fleet.config().name().equals(x.label(ContainerSpec.LABEL_FLEET))).orElse(null);
+            boolean wasRunning = c != null && c.running();
+            if (wasRunning) {
+                engine.stop(c.id(), 10); // nothing writes into the folder from here on
+            }
             if (!noBackup) {
                 BackupService.Report r = new BackupService(fleet, null).backup(List.of(fleet.require(name)), fleet.backupsDir(), "online").get(0);
                 if (r.error() != null) {
+                    if (wasRunning) {
+                        engine.start(c.id());
+                    }
                     throw AgentctlException.failed("the final backup of " + name + " failed, so nothing was removed: " + r.error()
                             + " (use --no-backup to remove without one)", null);
                 }
                 out().println("Final backup: " + r.archive());
+            }
+            if (c != null) {
+                engine.remove(c.id());
+                out().println("Removed container " + c.name());
             }
         }
         Path where = InstanceRemover.remove(fleet, name, purge);
@@ -66,21 +80,17 @@ final class RmCommand extends BaseCommand {
         return 0;
     }
 
-    /** The instance's container goes too (stopped first, so nothing writes into the folder as it moves). */
-    private void removeContainer(Fleet fleet) {
-        String container = fleet.containerName(name);
-        try (Engine engine = Engine.connect()) {
-            // only a container that agentctl made for this fleet (by its label), never another one of that name
-            engine.inspect(container).filter(c -> fleet.config().name().equals(c.label(ContainerSpec.LABEL_FLEET))).ifPresent(c -> {
-                engine.stop(c.id(), 10);
-                engine.remove(c.id());
-                out().println("Removed container " + c.name());
-            });
+    /** The engine, or null (with a note) when none answers: the folder can still be removed. */
+    private Engine connect(Fleet fleet) {
+        try {
+            return Engine.connect();
         } catch (AgentctlException e) {
             if (e.exitCode() != AgentctlException.ENGINE_UNREACHABLE) {
                 throw e;
             }
-            err().println("agentctl: note: " + e.getMessage() + "; if " + name + " has a container, remove it with: docker rm -f " + container);
+            err().println("agentctl: note: " + e.getMessage() + "; if " + name + " has a container, remove it with: docker rm -f "
+                    + fleet.containerName(name));
+            return null;
         }
     }
 }

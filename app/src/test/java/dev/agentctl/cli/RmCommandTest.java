@@ -77,8 +77,10 @@ class RmCommandTest extends FleetTestBase {
         if (Files.exists(trash)) {
             assertThat(list(trash)).isEmpty();
         }
+        // nothing of bob is left but the final backup rm takes unless --no-backup
+        assertThat(list(root.resolve("backups/bob"))).hasSize(2); // the archive and its manifest sidecar
         try (Stream<Path> all = Files.walk(root)) {
-            assertThat(all.map(Path::toString)).noneMatch(p -> p.contains("bob"));
+            assertThat(all.filter(p -> !p.startsWith(root.resolve("backups"))).map(Path::toString)).noneMatch(p -> p.contains("bob"));
         }
         assertThat(services()).containsOnlyKeys("alice");
     }
