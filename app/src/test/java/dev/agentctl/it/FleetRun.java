@@ -31,12 +31,22 @@ final class FleetRun {
     /** A new fleet (in a fresh temp folder) with its runtime built and {@code instances} created (not started). */
     static EngineFleet fleetWithRuntime(String prefix, String... instances) throws IOException {
         Path dir = Files.createTempDirectory("agentctl-" + prefix + "-");
-        EngineFleet fleet = EngineFleet.create(dir.resolve("fleet"), prefix);
-        fleet.expect(0, "runtime", "build");
-        for (String i : instances) {
-            fleet.expect(0, "create", i);
+        EngineFleet fleet = null;
+        try {
+            fleet = EngineFleet.create(dir.resolve("fleet"), prefix);
+            fleet.expect(0, "runtime", "build");
+            for (String i : instances) {
+                fleet.expect(0, "create", i);
+            }
+            return fleet;
+        } catch (IOException | RuntimeException | AssertionError e) {
+            // @AfterAll never sees a fleet that failed to set up: clean it here
+            if (fleet != null) {
+                fleet.close();
+            }
+            deleteTree(dir);
+            throw e;
         }
-        return fleet;
     }
 
     /** Closes the fleet (its containers, network, images) and deletes its temp folder. */

@@ -82,7 +82,7 @@ class RuntimeRollIT {
         assertThat(bad).isNotEqualTo(buildA);
 
         // the health wait is cut short: the bad build never answers, and the default would wait 2 minutes
-        Cli.Result up = fleet.cli("up", "--timeout", "15s");
+        Cli.Result up = fleet.cli("up", "--timeout", "10s");
         assertThat(up.code()).as(up.toString()).isEqualTo(4);
         assertThat(up.out()).contains("a: rolling onto runtime " + bad).contains("a: rolling back to runtime " + buildA)
                 .doesNotContain("b: rolling").doesNotContain("c: rolling");
