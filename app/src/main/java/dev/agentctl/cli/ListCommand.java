@@ -3,7 +3,6 @@ package dev.agentctl.cli;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -45,11 +44,5 @@ final class ListCommand extends BaseCommand {
             }
         }
         return bad == 0 ? 0 : 1;
-    }
-
-    static Map<String, Object> row(String k, Object v) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put(k, v);
-        return m;
     }
 }

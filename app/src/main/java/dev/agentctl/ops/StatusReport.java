@@ -23,9 +23,13 @@ public final class StatusReport {
     /** One row. Numbers are null where they do not apply (not running, --no-stats). */
     public record Row(String name, Integer port, String state, String health, Long uptimeSeconds, Double cpuPercent,
                       Long memoryBytes, Long memoryLimitBytes, Integer restarts, String runtime, String container) {
-        /** Unhealthy, exited or restarting: what makes status exit 4. */
+        /**
+         * Unhealthy, exited or restarting: what makes status exit 4. A container the restart policy brought back
+         * that has not proven healthy yet counts as restarting (a crash loop shows "starting" between crashes).
+         */
         public boolean bad() {
-            return "unhealthy".equals(health) || "exited".equals(state) || "restarting".equals(state) || "dead".equals(state);
+            return "unhealthy".equals(health) || "exited".equals(state) || "restarting".equals(state) || "dead".equals(state)
+                    || ("starting".equals(health) && restarts != null && restarts > 0);
         }
 
         public Map<String, Object> json() {

@@ -17,7 +17,9 @@ class InitCommandTest extends FleetTestBase {
     @Test
     void writesTheFleetSkeleton() throws IOException {
         assertThat(root.resolve("fleet.yaml")).isRegularFile();
-        assertThat(read(root.resolve("fleet.yaml")))
+        java.nio.file.Path fresh = tmp.resolve("fresh"); // the base class renamed root's fleet; look at init's own output
+        assertThat(Cli.raw("init", fresh.toString()).code()).isZero();
+        assertThat(read(fresh.resolve("fleet.yaml")))
                 .contains("name: nanobot")
                 .contains("from: 18790")
                 .contains("to: 18999")
@@ -54,7 +56,7 @@ class InitCommandTest extends FleetTestBase {
 
     @Test
     void refusesToOverwriteFleetYamlWithoutForce() {
-        String custom = read(root.resolve("fleet.yaml")).replace("name: nanobot", "name: myfleet");
+        String custom = read(root.resolve("fleet.yaml")).replace("name: " + fleetName, "name: myfleet");
         write(root.resolve("fleet.yaml"), custom);
         Map<String, String> before = snapshot();
 
@@ -74,7 +76,7 @@ class InitCommandTest extends FleetTestBase {
         write(root.resolve("instances/alice/workspace/memory/MEMORY.md"), "alice remembers this\n");
         Files.delete(root.resolve("instances/.gitkeep"));
         write(root.resolve("instances/notes.txt"), "mine\n");
-        write(root.resolve("fleet.yaml"), read(root.resolve("fleet.yaml")).replace("name: nanobot", "name: myfleet"));
+        write(root.resolve("fleet.yaml"), read(root.resolve("fleet.yaml")).replace("name: " + fleetName, "name: myfleet"));
         Map<String, String> instancesBefore = TreeSnapshot.of(root.resolve("instances"));
 
         Cli.Result r = Cli.raw("init", root.toString(), "--force");

@@ -43,7 +43,7 @@ class ListShowJsonTest extends FleetTestBase {
         JsonNode a = rows.get(0);
         assertThat(a.path("port").isInt()).isTrue();
         assertThat(a.path("port").asInt()).isEqualTo(alicePort);
-        assertThat(a.path("container").asText()).isEqualTo("nanobot-alice");
+        assertThat(a.path("container").asText()).isEqualTo(fleetName + "-alice");
         assertThat(a.path("bind").asText()).isEqualTo("127.0.0.1");
         assertThat(a.path("model").asText()).isEqualTo("gpt-4o-mini");
         assertThat(a.path("provider").asText()).isEqualTo("openai");

@@ -111,11 +111,11 @@ class ComposeValidityTest extends FleetTestBase {
         Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
         Map<String, Object> services = (Map<String, Object>) compose.get("services");
         assertThat(services).containsOnlyKeys("alice", "bob", "carol");
-        assertThat(((Map<String, Object>) compose.get("networks")).toString()).contains("nanobot-net");
-        assertThat(read(root.resolve(".env"))).contains("COMPOSE_PROJECT_NAME=nanobot").doesNotContain("sk-compose-test");
+        assertThat(((Map<String, Object>) compose.get("networks")).toString()).contains(fleetName + "-net");
+        assertThat(read(root.resolve(".env"))).contains("COMPOSE_PROJECT_NAME=" + fleetName).doesNotContain("sk-compose-test");
 
         Map<String, Object> alice = (Map<String, Object>) services.get("alice");
-        assertThat(alice.get("container_name")).isEqualTo("nanobot-alice");
+        assertThat(alice.get("container_name")).isEqualTo(fleetName + "-alice");
         assertThat((List<String>) alice.get("ports")).containsExactly("127.0.0.1:" + alicePort + ":" + alicePort);
         assertThat((List<String>) alice.get("env_file")).containsExactly(instance("alice").resolve(".env").toString());
         assertThat(alice.get("networks").toString()).contains(ComposeRenderer.NETWORK_KEY);

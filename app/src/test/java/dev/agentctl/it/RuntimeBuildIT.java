@@ -10,7 +10,6 @@ import dev.agentctl.support.EngineFleet.Sh;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,8 +33,8 @@ class RuntimeBuildIT {
         Path dir = Files.createTempDirectory("agentctl-rt-it");
         fleet = EngineFleet.create(dir.resolve("fleet"), "itrt");
         source = dir.resolve("standin");
-        copyTree(EngineFleet.standinSource(), source);
-        useSource(source);
+        FleetRun.copyTree(EngineFleet.standinSource(), source);
+        FleetRun.useRuntimeSource(fleet, source);
         fleet.expect(0, "runtime", "build");
         firstBuild = current();
     }
@@ -47,26 +46,8 @@ class RuntimeBuildIT {
         }
     }
 
-    static void useSource(Path src) throws IOException {
-        Path yaml = fleet.root.resolve("fleet.yaml");
-        Files.writeString(yaml, Files.readString(yaml).replaceAll("(?m)^  source: .*$", "  source: " + src));
-    }
-
     static Path current() throws IOException {
         return fleet.root.resolve("runtime/current").toRealPath();
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else if (!p.toString().contains("__pycache__")) {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     @Test
@@ -140,9 +121,9 @@ class RuntimeBuildIT {
     @Order(5)
     void aBrokenPyprojectFailsWithItsOutputAndChangesNothing() throws Exception {
         Path broken = source.resolveSibling("broken");
-        copyTree(source, broken);
+        FleetRun.copyTree(source, broken);
         Files.writeString(broken.resolve("pyproject.toml"), "[project\nname = \n");
-        useSource(broken);
+        FleetRun.useRuntimeSource(fleet, broken);
         String imageBefore = Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image()).out();
         Cli.Result r = fleet.cli("runtime", "build");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
@@ -153,7 +134,7 @@ class RuntimeBuildIT {
         try (Stream<Path> s = Files.list(fleet.root.resolve("runtime"))) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial") || n.startsWith(".context"));
         }
-        useSource(source);
+        FleetRun.useRuntimeSource(fleet, source);
     }
 
     @Test

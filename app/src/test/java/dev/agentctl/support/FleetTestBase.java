@@ -24,11 +24,22 @@ public abstract class FleetTestBase {
 
     protected Path root;
 
+    /**
+     * A fleet name of its own: {@code rm} removes the container named FLEET-NAME from the real engine, so a test
+     * fleet must never share the default name "nanobot" with a developer's real fleet.
+     */
+    protected String fleetName;
+
     @BeforeEach
-    void makeFleetRoot() {
+    void makeFleetRoot() throws java.io.IOException {
         root = tmp.resolve("fleet");
         Cli.Result r = Cli.raw("init", root.toString());
         assertThat(r.code()).as(r.toString()).isZero();
+        fleetName = "ut-" + Long.toString(System.nanoTime() & 0xffffffL, 36);
+        Path yaml = root.resolve("fleet.yaml");
+        String text = java.nio.file.Files.readString(yaml);
+        assertThat(text).contains("\nname: nanobot\n");
+        java.nio.file.Files.writeString(yaml, text.replace("\nname: nanobot\n", "\nname: " + fleetName + "\n"));
     }
 
     /** {@code agentctl COMMAND --root ROOT ARGS...} */
