@@ -84,6 +84,24 @@ public final class BackupCatalog {
         return new Listing(List.copyOf(backups), List.copyOf(problems));
     }
 
+    /**
+     * Every visible {@code *.tar.gz} in the backups folder's instance folders, sorted, whether its manifest can be
+     * read or not (what {@code backup verify --all} checks). Hidden files (partial writes) and folders are skipped.
+     */
+    public static List<Path> archives(Path backupsDir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(backupsDir)) return out;
+        for (Path dir : children(backupsDir)) {
+            if (hidden(dir) || !Files.isDirectory(dir, NOFOLLOW)) continue;
+            for (Path p : children(dir)) {
+                if (!hidden(p) && p.getFileName().toString().endsWith(".tar.gz") && Files.isRegularFile(p, NOFOLLOW)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The archive's manifest, from its sidecar when that is current, else from the archive. */
     public static Manifest readManifest(Path archive) throws IOException {
         return manifestOf(archive).manifest;

@@ -14,9 +14,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code agentctl backup}: one archive per instance, taken consistently while it runs. pause freezes the container
@@ -26,8 +29,6 @@ import java.util.concurrent.Future;
 public final class BackupService {
     public static final List<String> MODES = List.of("pause", "stop", "online");
     public static final int PARALLEL = 2;
-    /** Containers this process holds paused or stopped; a shutdown hook gives them back on Ctrl-C. */
-    private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
 
     /**
      * What happened for one instance; {@code error} is null when the archive was written. {@code held} is how long
@@ -39,6 +40,8 @@ public final class BackupService {
 
     private final Fleet fleet;
     private final Engine engine;
+    /** Containers this run holds paused or stopped ("id:pause", "id:stop"); a shutdown hook gives them back on Ctrl-C. */
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
 
     /** {@code engine} may be null for online backups. */
     public BackupService(Fleet fleet, Engine engine) {
@@ -46,56 +49,109 @@ public final class BackupService {
         this.engine = engine;
     }
 
+    /** Backs up readable instances; see {@link #backupFolders}. */
     public List<Report> backup(List<Instance> instances, Path to, String mode) {
+        return backupFolders(instances.stream().map(i -> new Fleet.Loaded(i.name(), i, null)).toList(), to, mode);
+    }
+
+    /**
+     * One archive per instance folder, also of folders whose settings cannot be read ({@code instance} null: the
+     * manifest's port and model are null then). A failure of one instance is its report's error and never stops
+     * the others. When the engine was unreachable for any of them, that is thrown (exit 3), but only after every
+     * worker finished and every container this run held was given back.
+     */
+    public List<Report> backupFolders(List<Fleet.Loaded> instances, Path to, String mode) {
         if (!MODES.contains(mode)) {
             throw AgentctlException.badInput("invalid --mode '" + mode + "': use pause, stop or online");
         }
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
-        Thread hook = new Thread(BackupService::release);
+        Thread hook = new Thread(() -> {
+            if (held.isEmpty()) {
+                return;
+            }
+            try (Engine e = Engine.connect()) {
+                release(e);
+            } catch (RuntimeException ignored) {
+                // engine gone: nothing more to do
+            }
+        });
         Runtime.getRuntime().addShutdownHook(hook);
+        List<AgentctlException> unreachable = new CopyOnWriteArrayList<>();
+        List<Report> out = new ArrayList<>();
         try {
             List<Future<Report>> futures = new ArrayList<>();
-            for (Instance i : instances) {
-                futures.add(pool.submit(() -> one(i, to, mode)));
+            for (Fleet.Loaded i : instances) {
+                futures.add(pool.submit(() -> one(i, to, mode, unreachable)));
             }
-            List<Report> out = new ArrayList<>();
             for (Future<Report> f : futures) {
                 try {
                     out.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                 }
             }
-            return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw AgentctlException.failed("interrupted", e);
         } finally {
-            pool.shutdownNow();
+            // let every worker finish (no interrupt: one may hold a paused container), then give back what is left
+            pool.shutdown();
+            awaitTermination(pool);
+            if (engine != null) {
+                release(engine);
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException ignored) {
                 // already shutting down: the hook runs
             }
         }
+        if (!unreachable.isEmpty()) {
+            throw unreachable.get(0);
+        }
+        return out;
     }
 
-    private Report one(Instance i, Path to, String mode) {
-        Optional<ContainerInfo> c = engine == null ? Optional.empty() : engine.inspect(fleet.containerName(i.name()));
-        String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME)).orElse(fleet.currentRuntime().getFileName().toString());
-        BackupWriter.Metadata meta = new BackupWriter.Metadata(i.name(), i.port(), i.model(), runtime, dev.agentctl.Version.get());
+    private static void awaitTermination(ExecutorService pool) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Never throws: a failure is the report's error; an unreachable engine is also added to {@code unreachable}. */
+    private Report one(Fleet.Loaded loaded, Path to, String mode, List<AgentctlException> unreachable) {
+        String name = loaded.name();
+        Instance i = loaded.instance();
         try {
-            BackupWriter.Result r = new BackupWriter().write(i.dir(), to, meta, quiescer(c, mode));
-            return new Report(i.name(), r.archive(), r.archiveSize(), r.bytesRead(), r.fileCount(),
+            Optional<ContainerInfo> c = engine == null ? Optional.empty() : engine.inspect(fleet.containerName(name));
+            String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME)).orElse(fleet.currentRuntime().getFileName().toString());
+            BackupWriter.Metadata meta = new BackupWriter.Metadata(name, i == null ? null : i.port(), i == null ? null : i.model(),
+                    runtime, dev.agentctl.Version.get());
+            Path dir = i == null ? fleet.instanceDir(name) : i.dir();
+            BackupWriter.Result r = new BackupWriter().write(dir, to, meta, quiescer(c, mode));
+            return new Report(name, r.archive(), r.archiveSize(), r.bytesRead(), r.fileCount(),
                     holds(c, mode) ? r.quiesced() : null, mode, null, r.warnings());
         } catch (IOException | RuntimeException e) {
-            if (e instanceof AgentctlException a && a.exitCode() == AgentctlException.ENGINE_UNREACHABLE) {
-                throw a;
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof AgentctlException a && a.exitCode() == AgentctlException.ENGINE_UNREACHABLE) {
+                    unreachable.add(a);
+                    break;
+                }
             }
             String why = BackupWriter.describe(e);
             // callers say which instance failed; the writer's own prefix would repeat it
-            why = why.replaceFirst("^backup of instance " + java.util.regex.Pattern.quote(i.name()) + " failed: ", "");
-            return new Report(i.name(), null, 0, 0, 0, null, mode, why, List.of());
+            why = why.replaceFirst("^backup of instance " + java.util.regex.Pattern.quote(name) + " failed: ", "");
+            return new Report(name, null, 0, 0, 0, null, mode, why, List.of());
         }
     }
 
@@ -104,54 +160,54 @@ public final class BackupService {
         return !"online".equals(mode) && container.isPresent() && container.get().running();
     }
 
-    /** Pause or stop the container if it runs (else nothing) and give it back when closed. */
+    /**
+     * Pause or stop the container if it runs (else nothing) and give it back when closed. It is recorded as held
+     * before the call, so an error after the daemon acted is still given back (here at once, else by release).
+     */
     private BackupWriter.Quiescer quiescer(Optional<ContainerInfo> container, String mode) {
         if (!holds(container, mode)) {
             return BackupWriter.Quiescer.none();
         }
-        String id = container.get().id();
-        boolean pause = "pause".equals(mode);
+        String held = container.get().id() + ("pause".equals(mode) ? ":pause" : ":stop");
         return () -> {
-            HELD.add(id + (pause ? ":pause" : ":stop"));
-            if (pause) {
-                engine.pause(id);
-            } else {
-                engine.stop(id, 30);
-            }
-            return () -> {
-                try {
-                    if (pause) {
-                        engine.unpause(id);
-                    } else {
-                        engine.start(id);
-                    }
-                } finally {
-                    HELD.remove(id + (pause ? ":pause" : ":stop"));
+            this.held.add(held);
+            try {
+                if (held.endsWith(":pause")) {
+                    engine.pause(container.get().id());
+                } else {
+                    engine.stop(container.get().id(), 30);
                 }
-            };
+            } catch (RuntimeException e) {
+                try {
+                    giveBack(engine, held);
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo); // stays in held: release() tries again
+                }
+                throw e;
+            }
+            return () -> giveBack(engine, held);
         };
     }
 
-    /** On Ctrl-C: unpause or start again whatever this process holds. */
-    private static void release() {
-        if (HELD.isEmpty()) {
-            return;
+    /** Unpauses or starts one held container; it stops being held only when that worked. */
+    private void giveBack(Engine e, String held) {
+        String id = held.substring(0, held.indexOf(':'));
+        if (held.endsWith(":pause")) {
+            e.unpause(id);
+        } else {
+            e.start(id);
         }
-        try (Engine e = Engine.connect()) {
-            for (String held : HELD) {
-                String id = held.substring(0, held.indexOf(':'));
-                try {
-                    if (held.endsWith(":pause")) {
-                        e.unpause(id);
-                    } else {
-                        e.start(id);
-                    }
-                } catch (RuntimeException ignored) {
-                    // best effort while exiting
-                }
+        this.held.remove(held);
+    }
+
+    /** Unpauses or starts again whatever this run still holds (after the workers, and on Ctrl-C), best effort. */
+    private void release(Engine e) {
+        for (String h : List.copyOf(held)) {
+            try {
+                giveBack(e, h);
+            } catch (RuntimeException ignored) {
+                // best effort: the engine may be gone
             }
-        } catch (RuntimeException ignored) {
-            // engine gone: nothing more to do
         }
     }
 }

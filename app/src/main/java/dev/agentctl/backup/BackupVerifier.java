@@ -45,6 +45,15 @@ public final class BackupVerifier {
 
     private BackupVerifier() {}
 
+    /** Like {@link #verify}, but an archive that cannot be opened is a result with that problem, never thrown. */
+    public static Result check(Path archive) {
+        try {
+            return verify(archive);
+        } catch (IOException e) {
+            return new Result(archive, null, List.of("cannot read: " + BackupWriter.describe(e)), 0, 0);
+        }
+    }
+
     public static Result verify(Path archive) throws IOException {
         List<String> problems = new ArrayList<>();
         Map<String, Manifest.FileEntry> actual = new LinkedHashMap<>();

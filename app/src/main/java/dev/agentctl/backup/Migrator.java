@@ -46,10 +46,7 @@ public final class Migrator {
         JsonNode original = Fleet.readJson(configFile);
         Scaffolder scaffolder = new Scaffolder(fleet);
         String bind = fleet.config().defaults().bind();
-        int wanted = original.path("gateway").path("port").asInt(0);
-        int port = requestedPort != null ? scaffolder.choosePort(requestedPort, bind)
-                : wanted >= 1024 && !fleet.portsInUse().containsKey(wanted) && !dev.agentctl.fleet.Ports.listening(bind, wanted)
-                ? wanted : scaffolder.choosePort(null, bind);
+        int port = scaffolder.choosePort(requestedPort, original.path("gateway").path("port").asInt(0), bind, null);
         NanobotConfigMigration.Result m = NanobotConfigMigration.migrate(original, port);
         Path workspace = workspaceOf(original, from);
 

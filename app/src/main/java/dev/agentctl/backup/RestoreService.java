@@ -33,28 +33,34 @@ public final class RestoreService {
         this.progress = progress;
     }
 
-    public record Restored(String name, int port, Path safetyBackup, boolean restarted) {
+    /** {@code health} is null when the instance was not running (nothing was started). */
+    public record Restored(String name, int port, Path safetyBackup, String health) {
     }
 
+    /**
+     * Restores {@code archive}: as the instance it was taken of, or {@code as} a new one. The archive is extracted
+     * beside the instance folder and checked against its manifest file by file before anything else happens, so a
+     * bad archive is refused (exit 2) with nothing changed, and a running instance is stopped only for the swap.
+     */
     public Restored restore(Path archive, String as, String requestedPort, boolean force) {
         if (!Files.isRegularFile(archive)) {
             throw AgentctlException.badInput("no backup file '" + archive + "'");
         }
-        BackupVerifier.Result check;
-        try {
-            check = BackupVerifier.verify(archive);
-        } catch (IOException e) {
-            throw AgentctlException.badInput("cannot read backup '" + archive + "': " + e.getMessage());
+        String name;
+        if (as != null) {
+            name = Validate.name(as);
+        } else {
+            try {
+                name = Validate.name(BackupCatalog.readManifest(archive).instance());
+            } catch (IOException e) {
+                throw AgentctlException.badInput("refusing to restore '" + archive + "': cannot read its manifest: " + e.getMessage());
+            }
         }
-        if (!check.ok()) {
-            throw AgentctlException.badInput("refusing to restore '" + archive + "': " + check.problems().get(0)
-                    + (check.problems().size() > 1 ? " (and " + (check.problems().size() - 1) + " more problems)" : ""));
-        }
-        String name = Validate.name(as != null ? as : check.manifest().instance());
         if (requestedPort != null) {
             Validate.port(requestedPort);
         }
-        if (fleet.exists(name)) {
+        boolean exists = fleet.exists(name);
+        if (exists) {
             if (as != null) {
                 throw AgentctlException.badInput("instance '" + name + "' already exists; choose another name for --as");
             }
@@ -62,76 +68,99 @@ public final class RestoreService {
                 throw AgentctlException.badInput("instance '" + name + "' exists; use --force to replace it (it is backed up first)"
                         + " or --as NEW to restore beside it");
             }
-            return replace(archive, name, requestedPort);
+            if (requestedPort != null) {
+                Instance current = fleet.load(name);
+                Ports.check(Validate.port(requestedPort), current.effectiveBind(fleet.config()), fleet.portsInUse(), name);
+            }
         }
-        return create(archive, name, requestedPort);
+        progress.accept("extracting and checking " + archive.getFileName());
+        try (Restorer.Staged staged = Restorer.stage(archive, fleet.instanceDir(name), dev.agentctl.io.SafeTar.Limits.defaults())) {
+            if (as == null && !name.equals(staged.manifest().instance())) {
+                throw AgentctlException.badInput("refusing to restore '" + archive + "': its manifest names instance '"
+                        + staged.manifest().instance() + "', its sidecar '" + name + "'");
+            }
+            return exists ? replace(staged, name, requestedPort) : create(staged, name, requestedPort);
+        } catch (IOException e) {
+            throw failure(archive, e);
+        }
     }
 
     /** Restores under a name no instance has; a taken port is replaced by a free one. */
-    private Restored create(Path archive, String name, String requestedPort) {
+    private Restored create(Restorer.Staged staged, String name, String requestedPort) throws IOException {
         Path dir = fleet.instanceDir(name);
+        staged.swapIn();
         try {
-            Restorer.restore(archive, dir);
             Scaffolder.handToContainerUser(dir);
-        } catch (IOException e) {
-            throw AgentctlException.badInput("cannot restore '" + archive + "': " + e.getMessage());
-        }
-        try {
             int port = portFor(name, requestedPort);
             new Scaffolder(fleet).update(name, new Scaffolder.Change(null, Integer.toString(port), null, null, null, Map.of(), null));
-            return new Restored(name, port, null, false);
-        } catch (RuntimeException e) {
+            return new Restored(name, port, null, null);
+        } catch (IOException | RuntimeException e) {
             dev.agentctl.io.AtomicFiles.deleteTree(dir);
             throw e;
         }
     }
 
+    /**
+     * A refused archive (unsafe entry, checksum mismatch, truncated or not gzip) is bad input (2); a failure of this
+     * host (a full disk, permissions) is 1.
+     */
+    private static AgentctlException failure(Path archive, IOException e) {
+        String why = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse("");
+        boolean host = e instanceof java.nio.file.FileSystemException || why.contains("No space left");
+        return host ? AgentctlException.failed("cannot restore '" + archive + "': " + why, e)
+                : AgentctlException.badInput("refusing to restore '" + archive + "': " + why);
+    }
+
     private int portFor(String name, String requestedPort) {
         Instance restored = fleet.load(name);
-        Map<Integer, String> taken = new java.util.HashMap<>(fleet.portsInUse());
-        taken.remove(restored.port(), name);
-        String bind = restored.effectiveBind(fleet.config());
-        if (requestedPort != null) {
-            int p = Validate.port(requestedPort);
-            Ports.check(p, bind, taken, name);
-            return p;
+        int p = new Scaffolder(fleet).choosePort(requestedPort, restored.port(), restored.effectiveBind(fleet.config()), name);
+        if (requestedPort == null && p != restored.port()) {
+            progress.accept("port " + restored.port() + " is taken; " + name + " gets port " + p);
         }
-        if (!taken.containsKey(restored.port()) && !Ports.listening(bind, restored.port())) {
-            return restored.port();
-        }
-        int p = Ports.firstFree(fleet.config().ports(), bind, taken);
-        progress.accept("port " + restored.port() + " is taken; " + name + " gets port " + p);
         return p;
     }
 
-    /** --force onto an existing instance: stop it, back it up, swap, start again if it ran. */
-    private Restored replace(Path archive, String name, String requestedPort) {
+    /**
+     * --force onto an existing instance, with the archive already staged and checked (and a requested port too):
+     * the container is stopped, the data backed up, the archive swapped in, and if the instance ran it is brought up
+     * again (recreated if its settings changed) and waited for. If the swap did not happen, the old container is
+     * simply started again.
+     */
+    private Restored replace(Restorer.Staged staged, String name, String requestedPort) throws IOException {
         Instance current = fleet.load(name);
         Engine e = engine.get();
-        Optional<ContainerInfo> c = e.inspect(fleet.containerName(name));
-        boolean wasRunning = c.isPresent() && c.get().running();
+        Optional<ContainerInfo> c = dev.agentctl.ops.FleetContainers.find(fleet, e, name);
+        boolean wasRunning = c.isPresent() && !List.of("created", "exited", "dead").contains(c.get().state());
         if (wasRunning) {
             progress.accept("stopping " + name);
+            if ("paused".equals(c.get().state())) {
+                e.unpause(c.get().id());
+            }
             e.stop(c.get().id(), 30);
         }
+        boolean swapped = false;
         try {
             List<BackupService.Report> safety = new BackupService(fleet, e).backup(List.of(current), fleet.backupsDir(), "online");
             if (safety.get(0).error() != null) {
                 throw AgentctlException.failed("the backup taken before restoring failed, so nothing was restored: " + safety.get(0).error(), null);
             }
             progress.accept("backed up the current " + name + " to " + safety.get(0).archive());
-            Restorer.restore(archive, current.dir());
+            staged.swapIn();
+            swapped = true;
             Scaffolder.handToContainerUser(current.dir());
-            int port = requestedPort == null ? fleet.load(name).port() : portFor(name, requestedPort);
+            int port = portFor(name, requestedPort);
             if (port != fleet.load(name).port()) {
                 new Scaffolder(fleet).update(name, new Scaffolder.Change(null, Integer.toString(port), null, null, null, Map.of(), null));
             }
-            return new Restored(name, port, safety.get(0).archive(), wasRunning);
-        } catch (IOException ex) {
-            throw AgentctlException.failed("cannot restore '" + archive + "': " + ex.getMessage(), ex);
-        } finally {
+            String health = null;
             if (wasRunning) {
-                progress.accept("starting " + name + " again");
+                progress.accept("bringing " + name + " up again");
+                health = new dev.agentctl.ops.Reconciler(fleet, e, progress)
+                        .up(List.of(fleet.load(name)), true, java.time.Duration.ofMinutes(2)).get(0).health();
+            }
+            return new Restored(name, port, safety.get(0).archive(), health);
+        } finally {
+            if (wasRunning && !swapped) {
                 e.start(c.get().id());
             }
         }

@@ -37,6 +37,48 @@ public final class Restorer {
     }
 
     public static Manifest restore(Path archive, Path destination, SafeTar.Limits limits) throws IOException {
+        try (Staged staged = stage(archive, destination, limits)) {
+            staged.swapIn();
+            return staged.manifest();
+        }
+    }
+
+    /**
+     * An archive extracted into a hidden folder beside its destination and checked file by file against its
+     * manifest (this is the verification: nothing is swapped in unless every byte matched). Closing it without
+     * {@link #swapIn()} deletes the staging folder, so a refused archive leaves nothing.
+     */
+    public static final class Staged implements AutoCloseable {
+        private final Path staging;
+        private final Path dest;
+        private final Manifest manifest;
+        private boolean swapped;
+
+        private Staged(Path staging, Path dest, Manifest manifest) {
+            this.staging = staging;
+            this.dest = dest;
+            this.manifest = manifest;
+        }
+
+        public Manifest manifest() {
+            return manifest;
+        }
+
+        /** Renames the staged folder into place (the previous one, if any, aside and then deleted). */
+        public void swapIn() throws IOException {
+            Restorer.swapIn(staging, dest, dest.getParent(), "." + dest.getFileName());
+            swapped = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!swapped) {
+                SafeTar.deleteTree(staging, false);
+            }
+        }
+    }
+
+    public static Staged stage(Path archive, Path destination, SafeTar.Limits limits) throws IOException {
         Path dest = destination.toAbsolutePath().normalize();
         Path parent = dest.getParent();
         Files.createDirectories(parent);
@@ -58,8 +100,7 @@ public final class Restorer {
                         + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
                         + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
             }
-            swapIn(staging, dest, parent, base);
-            return manifest;
+            return new Staged(staging, dest, manifest);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 SafeTar.deleteTree(staging, false);

@@ -4,11 +4,11 @@ import dev.agentctl.AgentctlException;
 import dev.agentctl.backup.BackupCatalog;
 import dev.agentctl.backup.BackupService;
 import dev.agentctl.backup.BackupVerifier;
+import dev.agentctl.backup.Pruner;
 import dev.agentctl.backup.Retention;
 import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
-import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Validate;
 import dev.agentctl.ops.FleetLock;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ final class BackupCommand extends BaseCommand {
         if (all && !names.isEmpty()) {
             throw AgentctlException.badInput("give instance names or --all, not both");
         }
-        List<Instance> instances = UpCommand.select(fleet, names);
+        List<Fleet.Loaded> instances = names.isEmpty() ? fleet.loadAll() : names.stream().map(n -> named(fleet, n)).toList();
         if (instances.isEmpty()) {
             out().println("No instances to back up.");
             return 0;
@@ -58,7 +58,14 @@ final class BackupCommand extends BaseCommand {
         List<BackupService.Report> reports;
         try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10));
              Engine engine = "online".equals(m) ? null : Engine.connect()) {
-            reports = new BackupService(fleet, engine).backup(instances, dir, m);
+            out().println("Backing up " + instances.size() + " instance(s) to " + dir + " (" + m + " mode)...");
+            out().flush();
+            for (Fleet.Loaded l : instances) {
+                if (l.error() != null) {
+                    err().println("agentctl: warning: instance " + l.name() + " is unreadable, backing up its folder anyway: " + l.error());
+                }
+            }
+            reports = new BackupService(fleet, engine).backupFolders(instances, dir, m);
         }
         int failed = 0;
         for (BackupService.Report r : reports) {
@@ -72,7 +79,21 @@ final class BackupCommand extends BaseCommand {
                             : "online".equals(r.mode()) ? "online, nothing held" : "not running, nothing held");
             r.warnings().forEach(w -> out().println("  warning: " + w));
         }
-        return failed == 0 ? 0 : AgentctlException.FAILED;
+        boolean unreadable = instances.stream().anyMatch(l -> l.error() != null);
+        return failed == 0 && !unreadable ? 0 : AgentctlException.FAILED;
+    }
+
+    /** A named instance: the name must be valid and its folder exist; unreadable settings are the caller's to report. */
+    private static Fleet.Loaded named(Fleet fleet, String name) {
+        Validate.name(name);
+        if (!fleet.exists(name)) {
+            fleet.require(name); // throws "no instance NAME" with the list of instances
+        }
+        try {
+            return new Fleet.Loaded(name, fleet.load(name), null);
+        } catch (AgentctlException e) {
+            return new Fleet.Loaded(name, null, e.getMessage());
+        }
     }
 
     static Path backupsDir(Fleet fleet, Path to) {
@@ -135,18 +156,13 @@ final class BackupCommand extends BaseCommand {
         public Integer call() throws Exception {
             List<Path> targets = new ArrayList<>(files);
             if (all) {
-                BackupCatalog.listAll(backupsDir(fleet(), to)).backups().forEach(b -> targets.add(b.archive()));
+                targets.addAll(BackupCatalog.archives(backupsDir(fleet(), to)));
             } else if (files.isEmpty()) {
                 throw AgentctlException.badInput("give backup files to verify, or --all");
             }
             int bad = 0;
             for (Path f : targets) {
-                BackupVerifier.Result r;
-                try {
-                    r = BackupVerifier.verify(f);
-                } catch (java.io.IOException e) {
-                    r = new BackupVerifier.Result(f, null, List.of(e.getMessage()), 0, 0);
-                }
+                BackupVerifier.Result r = BackupVerifier.check(f);
                 if (r.ok()) {
                     out().println("ok    " + f + " (" + r.entries() + " entries, " + StatusCommand.bytes(r.bytes()) + ")");
                 } else {
@@ -162,7 +178,8 @@ final class BackupCommand extends BaseCommand {
     }
 
     @Command(name = "prune", description = "Remove backups by a retention policy (restic's forget rules, per instance).",
-            footer = {"", "Rules are ORed; the newest backup of an instance is never removed; an empty policy removes nothing.",
+            footer = {"", "Rules are ORed; an instance's newest backup and its newest backup that verifies are never removed;",
+                    "an empty policy removes nothing. Exit 1 if a backup cannot be listed or does not verify.",
                     "Without --keep-* options, fleet.yaml backups.keep is used.", "", "Examples:",
                     "  agentctl backup prune --dry-run", "  agentctl backup prune alice --keep-last 3 --keep-within 2d"})
     static final class Prune extends BaseCommand {
@@ -217,30 +234,23 @@ final class BackupCommand extends BaseCommand {
         public Integer call() throws Exception {
             Fleet fleet = fleet();
             names.forEach(Validate::name);
+            if (all && !names.isEmpty()) {
+                throw AgentctlException.badInput("give instance names or --all, not both");
+            }
             Retention.Policy p = policy(fleet.config().backups());
             Path dir = backupsDir(fleet, to);
+            Pruner.Outcome o;
             try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10))) {
-                BackupCatalog.Listing l = BackupCatalog.listAll(dir);
-                List<BackupCatalog.Backup> scope = l.backups().stream()
-                        .filter(b -> names.isEmpty() || names.contains(b.instance())).toList();
-                int removed = 0;
-                for (var e : Retention.perInstance(p, scope).entrySet()) {
-                    for (Retention.Decision<BackupCatalog.Backup> d : e.getValue()) {
-                        if (d.keep()) {
-                            out().println("keep    " + d.item().archive().getFileName() + "  (" + String.join(", ", d.reasons()) + ")");
-                        } else {
-                            out().println((dryRun ? "would remove " : "remove  ") + d.item().archive().getFileName());
-                            if (!dryRun) {
-                                BackupCatalog.delete(d.item().archive());
-                            }
-                            removed++;
-                        }
-                    }
-                }
-                out().println((dryRun ? "Would remove " : "Removed ") + removed + " backup(s).");
-                l.problems().forEach(pr -> err().println("agentctl: " + pr));
+                o = Pruner.prune(dir, names, p, dryRun);
             }
-            return 0;
+            for (Retention.Decision<BackupCatalog.Backup> d : o.decisions()) {
+                String file = d.item().archive().getFileName().toString();
+                out().println(d.keep() ? "keep    " + file + "  (" + String.join(", ", d.reasons()) + ")"
+                        : (dryRun ? "would remove " : "remove  ") + file);
+            }
+            out().println((dryRun ? "Would remove " : "Removed ") + o.removed() + " backup(s).");
+            o.problems().forEach(pr -> err().println("agentctl: " + pr));
+            return o.problems().isEmpty() ? 0 : AgentctlException.FAILED;
         }
     }
 }

@@ -32,6 +32,11 @@ public abstract class BaseCommand implements Callable<Integer> {
         return Fleet.open(Fleet.locate(common.root, System.getenv(Fleet.ENV_ROOT), Path.of("")));
     }
 
+    /** The fleet lock for a command that changes the fleet; a second agentctl waits up to two minutes (exit 5). */
+    protected static dev.agentctl.ops.FleetLock lock(Fleet fleet) {
+        return dev.agentctl.ops.FleetLock.acquire(fleet, java.time.Duration.ofMinutes(2));
+    }
+
     protected void printJson(Object value) throws Exception {
         out().println(JSON.writeValueAsString(value));
     }

@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
 final class ComposeCommand extends BaseCommand {
     @Override
     public Integer call() {
-        Path file = ComposeFiles.write(fleet());
+        dev.agentctl.fleet.Fleet fleet = fleet();
+        Path file;
+        try (var lock = lock(fleet)) {
+            file = ComposeFiles.write(fleet);
+        }
         out().println("Wrote " + file);
         return 0;
     }

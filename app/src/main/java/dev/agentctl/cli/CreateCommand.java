@@ -59,8 +59,11 @@ final class CreateCommand extends BaseCommand {
             soul = askSoul();
         }
         Scaffolder.Request req = new Scaffolder.Request(name, port, model, soul, provider, envPairs(env), cpus, memory, bind);
-        Instance i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, inst)));
-        ComposeFiles.write(fleet);
+        Instance i;
+        try (var lock = lock(fleet)) {
+            i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, inst)));
+            ComposeFiles.write(fleet);
+        }
         out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", soul " + i.soul() + ")");
         out().println("  folder:  " + i.dir());
         String keyVar = Validate.apiKeyVar(i.provider());

@@ -32,7 +32,7 @@ final class ExecCommand extends EngineCommand {
     protected int run(Fleet fleet, Engine engine) throws Exception {
         fleet.require(Validate.name(name));
         List<String> cmd = command.isEmpty() ? List.of("/bin/bash") : command;
-        ContainerInfo c = engine.inspect(fleet.containerName(name)).filter(ContainerInfo::running).orElseThrow(() ->
+        ContainerInfo c = dev.agentctl.ops.FleetContainers.find(fleet, engine, name).filter(ContainerInfo::running).orElseThrow(() ->
                 AgentctlException.badInput("instance '" + name + "' is not running: run 'agentctl up " + name + "'"));
         if (interactive || tty) {
             // docker-java's exec cannot drive a terminal properly (raw mode, resize), so the docker CLI does it
@@ -46,10 +46,14 @@ final class ExecCommand extends EngineCommand {
                 throw AgentctlException.failed("-i/-t needs the docker CLI on PATH (" + e.getMessage() + "); without -it, output is streamed", e);
             }
         }
+        if (Main.realStdio) { // raw bytes: binary output (exec -- tar c ...) must pass unchanged
+            out().flush();
+            return engine.exec(c.id(), cmd, System.out, System.err);
+        }
         return engine.exec(c.id(), cmd, new WriterStream(out()), new WriterStream(err()));
     }
 
-    /** Bytes from the engine to the command's PrintWriter (so tests can capture exec output). */
+    /** Bytes from the engine to the command's PrintWriter, for in-process runs (tests capture exec output so). */
     static final class WriterStream extends OutputStream {
         private final java.io.PrintWriter w;
         private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();

@@ -5,7 +5,6 @@ import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.ops.FleetLock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -26,11 +25,11 @@ abstract class LifecycleCommands extends EngineCommand {
     @Override
     protected int run(Fleet fleet, Engine engine) throws Exception {
         List<Instance> instances = UpCommand.select(fleet, names);
-        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(2))) {
+        try (FleetLock lock = lock(fleet)) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<String>> results = instances.stream().map(i -> pool.submit(() -> {
-                    Optional<ContainerInfo> c = engine.inspect(fleet.containerName(i.name()));
+                    Optional<ContainerInfo> c = dev.agentctl.ops.FleetContainers.find(fleet, engine, i.name());
                     return c.isEmpty() ? i.name() + ": not created (agentctl up " + i.name() + ")" : i.name() + ": " + apply(engine, c.get());
                 })).toList();
                 for (Future<String> f : results) {

@@ -40,7 +40,7 @@ final class LogsCommand extends EngineCommand {
         List<Instance> instances = UpCommand.select(fleet, names);
         List<ContainerInfo> containers = new ArrayList<>();
         for (Instance i : instances) {
-            engine.inspect(fleet.containerName(i.name())).ifPresentOrElse(containers::add, () -> {
+            dev.agentctl.ops.FleetContainers.find(fleet, engine, i.name()).ifPresentOrElse(containers::add, () -> {
                 if (!names.isEmpty()) {
                     throw AgentctlException.badInput("instance '" + i.name() + "' has no container yet: run 'agentctl up " + i.name() + "'");
                 }

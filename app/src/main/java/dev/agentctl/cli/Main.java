@@ -35,7 +35,11 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** True when agentctl runs as a program (not in-process from tests): exec then writes raw bytes to stdout. */
+    static volatile boolean realStdio;
+
     public static void main(String[] args) {
+        realStdio = true;
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -66,18 +70,23 @@ public final class Main implements Runnable {
         boolean debug = cmd.getCommand() instanceof BaseCommand b && b.common.debug;
         PrintWriter err = cmd.getErr();
         if (e instanceof AgentctlException a) {
-            err.println("agentctl: " + a.getMessage());
+            err.println("agentctl: " + firstLine(a.getMessage()));
             if (debug) {
                 a.printStackTrace(err);
             }
             return a.exitCode();
         }
-        err.println("agentctl: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0])
+        err.println("agentctl: " + (e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage()))
                 + (debug ? "" : " (run with --debug for details)"));
         if (debug) {
             e.printStackTrace(err);
         }
         return AgentctlException.FAILED;
+    }
+
+    /** Error output is one line: foreign messages (the daemon's JSON, a stack of causes) are cut to their first. */
+    static String firstLine(String message) {
+        return message == null ? "" : message.strip().lines().findFirst().orElse("").strip();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

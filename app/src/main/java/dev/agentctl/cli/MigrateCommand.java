@@ -26,9 +26,11 @@ final class MigrateCommand extends BaseCommand {
     public Integer call() {
         Fleet fleet = fleet();
         Path src = from != null ? from : Path.of(System.getProperty("user.home"), ".nanobot");
-        Migrator.Migrated m = new Migrator(fleet).migrate(src.toAbsolutePath(), name, port,
-                i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
-        ComposeFiles.write(fleet);
+        Migrator.Migrated m;
+        try (var lock = lock(fleet)) {
+            m = new Migrator(fleet).migrate(src.toAbsolutePath(), name, port, i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
+            ComposeFiles.write(fleet);
+        }
         out().println("Imported " + src + " as " + m.instance().name() + " on port " + m.instance().port() + ".");
         if (m.workspaceFrom() != null) {
             out().println("  workspace: copied from " + m.workspaceFrom());

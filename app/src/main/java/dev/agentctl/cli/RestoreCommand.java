@@ -35,9 +35,11 @@ final class RestoreCommand extends BaseCommand {
             RestoreService.Restored r = new RestoreService(fleet, () -> engine[0] = Engine.connect(),
                     line -> out().println("  " + line)).restore(file, as, port, force);
             ComposeFiles.write(fleet);
+            boolean healthy = r.health() == null || "healthy".equals(r.health()) || "running".equals(r.health());
             out().println("Restored " + r.name() + " on port " + r.port() + (r.safetyBackup() == null ? "" : "; the replaced data is in "
-                    + r.safetyBackup()) + (r.restarted() ? ". It is running again." : ". Start it with: agentctl up " + r.name()));
-            return 0;
+                    + r.safetyBackup()) + (r.health() == null ? ". Start it with: agentctl up " + r.name()
+                    : healthy ? ". It is running again." : ". It was started again but is NOT healthy (" + r.health() + "): see agentctl logs " + r.name()));
+            return healthy ? 0 : dev.agentctl.AgentctlException.UNHEALTHY;
         } finally {
             if (engine[0] != null) {
                 engine[0].close();

@@ -1,17 +1,11 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
-import dev.agentctl.compose.ComposeFiles;
-import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
-import dev.agentctl.backup.BackupService;
-import dev.agentctl.fleet.InstanceRemover;
+import dev.agentctl.ops.InstanceRemoval;
 import dev.agentctl.ops.FleetLock;
-import java.time.Duration;
-import java.util.List;
 import dev.agentctl.fleet.Validate;
-import dev.agentctl.spec.ContainerSpec;
 import java.io.Console;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -50,32 +44,10 @@ final class RmCommand extends BaseCommand {
                 return 0;
             }
         }
-        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(2)); Engine engine = connect(fleet)) {
-            // only a container that agentctl made for this fleet (by its label), never another one of that name
-            ContainerInfo c = engine == null ? null : engine.inspect(fleet.containerName(name))
-                    .filter(x -> fleet.config().name().equals(x.label(ContainerSpec.LABEL_FLEET))).orElse(null);
-            boolean wasRunning = c != null && c.running();
-            if (wasRunning) {
-                engine.stop(c.id(), 10); // nothing writes into the folder from here on
-            }
-            if (!noBackup) {
-                BackupService.Report r = new BackupService(fleet, null).backup(List.of(fleet.require(name)), fleet.backupsDir(), "online").get(0);
-                if (r.error() != null) {
-                    if (wasRunning) {
-                        engine.start(c.id());
-                    }
-                    throw AgentctlException.failed("the final backup of " + name + " failed, so nothing was removed: " + r.error()
-                            + " (use --no-backup to remove without one)", null);
-                }
-                out().println("Final backup: " + r.archive());
-            }
-            if (c != null) {
-                engine.remove(c.id());
-                out().println("Removed container " + c.name());
-            }
+        Path where;
+        try (FleetLock lock = lock(fleet); Engine engine = connect(fleet)) {
+            where = InstanceRemoval.remove(fleet, engine, name, purge, !noBackup, out()::println);
         }
-        Path where = InstanceRemover.remove(fleet, name, purge);
-        ComposeFiles.write(fleet);
         out().println(purge ? "Removed " + name + " and deleted its data." : "Removed " + name + "; its folder is now " + where);
         return 0;
     }

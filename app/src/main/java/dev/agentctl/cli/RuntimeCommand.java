@@ -43,7 +43,7 @@ final class RuntimeCommand implements Runnable {
         protected int run(Fleet fleet, Engine engine) {
             RuntimeManager rm = new RuntimeManager(fleet, engine);
             RuntimeManager.BuildResult r;
-            try {
+            try (var lock = lock(fleet)) {
                 r = rm.build(force, noCache, s -> out().println(s), line -> {
                     if (verbose) {
                         out().println("      | " + line);
@@ -87,6 +87,9 @@ final class RuntimeCommand implements Runnable {
                 return 0;
             }
             out().println("build:    " + s.get("id") + (Boolean.TRUE.equals(s.get("stale")) ? "  (STALE: the source changed; run agentctl runtime build)" : ""));
+            if (s.get("staleReason") != null) {
+                out().println("stale:    unknown (" + s.get("staleReason") + ")");
+            }
             out().println("built:    " + s.get("builtAt"));
             out().println("python:   " + s.get("python"));
             out().println("package:  " + s.get("package"));
@@ -118,7 +121,10 @@ final class RuntimeCommand implements Runnable {
     static final class Rollback extends EngineCommand {
         @Override
         protected int run(Fleet fleet, Engine engine) {
-            String id = new RuntimeManager(fleet, engine).rollback();
+            String id;
+            try (var lock = lock(fleet)) {
+                id = new RuntimeManager(fleet, engine).rollback();
+            }
             out().println("runtime/current is now " + id + ". Run 'agentctl up' to move the instances onto it.");
             return 0;
         }

@@ -44,9 +44,12 @@ final class SetCommand extends BaseCommand {
             throw AgentctlException.badInput("nothing to change: give --model, --port, --cpus, --memory, --soul, --bind or --env");
         }
         Fleet fleet = fleet();
-        Instance i = new Scaffolder(fleet).update(name,
-                new Scaffolder.Change(model, port, cpus, memory, soul, CreateCommand.envPairs(env), bind));
-        ComposeFiles.write(fleet);
+        Instance i;
+        try (var lock = lock(fleet)) {
+            i = new Scaffolder(fleet).update(name,
+                    new Scaffolder.Change(model, port, cpus, memory, soul, CreateCommand.envPairs(env), bind));
+            ComposeFiles.write(fleet);
+        }
         out().println("Changed " + i.name() + ". Apply to its container with: agentctl up " + i.name());
         return 0;
     }

@@ -29,7 +29,14 @@ final class ShowCommand extends BaseCommand {
             printJson(m);
             return 0;
         }
-        m.forEach((k, v) -> out().printf("%-12s %s%n", k + ":", v instanceof Map<?, ?> mm && mm.isEmpty() ? "(none)" : v));
+        m.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> mm) {
+                out().printf("%-12s %s%n", k + ":", mm.isEmpty() ? "(none)" : "");
+                mm.forEach((kk, vv) -> out().printf("  %-18s %s%n", kk + ":", vv));
+            } else {
+                out().printf("%-12s %s%n", k + ":", v);
+            }
+        });
         return 0;
     }
 

@@ -41,10 +41,10 @@ final class UpCommand extends EngineCommand {
             out().println("No instances yet. Create one: agentctl create alice");
             return 0;
         }
-        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(2))) {
-            ComposeFiles.write(fleet);
+        try (FleetLock lock = lock(fleet)) {
             List<Reconciler.Outcome> outcomes = new Reconciler(fleet, engine, line -> out().println("  " + line))
                     .up(instances, !noWait, wait);
+            ComposeFiles.write(fleet);
             int bad = 0;
             for (Reconciler.Outcome o : outcomes) {
                 if (!noWait && !o.healthy()) {

@@ -44,7 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -83,26 +82,26 @@ public final class Engine implements Closeable {
         return engine;
     }
 
-    public String host() {
-        return host;
-    }
-
-    /** Runs an engine call; transport failures become "cannot reach the Docker engine" (exit 3). */
+    /**
+     * Runs an engine call. Socket failures (no socket, refused, reset, unknown host) become "cannot reach the Docker
+     * engine" (exit 3); anything else (a timeout on a slow stop, an error of the daemon) stays a failure of its own.
+     */
     <T> T call(Supplier<T> body) {
         try {
             return body.get();
         } catch (DockerException e) {
             throw e;
         } catch (RuntimeException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            if (root instanceof IOException || root.getClass().getName().contains("LastErrorException")
-                    || e.getCause() instanceof IOException) {
-                String why = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-                throw new AgentctlException(AgentctlException.ENGINE_UNREACHABLE, "cannot reach the Docker engine at "
-                        + host + ": " + why.replaceAll("^\\[\\d+]\\s*", "").toLowerCase() + " (is dockerd running?)", e);
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                String msg = String.valueOf(t.getMessage());
+                boolean connect = t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException
+                        || t instanceof java.nio.file.NoSuchFileException
+                        || (t.getClass().getName().contains("LastErrorException")
+                            && (msg.contains("No such file") || msg.contains("Connection refused") || msg.contains("Permission denied")));
+                if (connect) {
+                    throw new AgentctlException(AgentctlException.ENGINE_UNREACHABLE, "cannot reach the Docker engine at "
+                            + host + ": " + msg.replaceAll("^\\[\\d+]\\s*", "").toLowerCase() + " (is dockerd running?)", e);
+                }
             }
             throw e;
         }
@@ -113,10 +112,6 @@ public final class Engine implements Closeable {
             body.run();
             return null;
         });
-    }
-
-    public String serverVersion() {
-        return call(() -> client.versionCmd().exec().getVersion());
     }
 
     // ---- images
@@ -137,17 +132,11 @@ public final class Engine implements Closeable {
 
     /** A failed image build: the failing step and the output that followed it. */
     public static final class BuildFailed extends RuntimeException {
-        private final String step;
         private final List<String> output;
 
-        BuildFailed(String message, String step, List<String> output) {
+        BuildFailed(String message, List<String> output) {
             super(message);
-            this.step = step;
             this.output = output;
-        }
-
-        public String step() {
-            return step;
         }
 
         public List<String> output() {
@@ -200,17 +189,23 @@ public final class Engine implements Closeable {
                 }
                 String why = error[0] != null ? error[0] : e.getMessage();
                 throw new BuildFailed("image build failed at " + (step[0].isEmpty() ? "the start" : step[0]) + ": " + why,
-                        step[0], List.copyOf(sinceStep));
+                        List.copyOf(sinceStep));
             }
         });
     }
 
-    public void removeImage(String ref) {
+    /** Tags an image (id or reference) as repository:tag, moving the tag if another image had it. */
+    public void tag(String imageId, String repository, String tag) {
+        run(() -> client.tagImageCmd(imageId, repository, tag).exec());
+    }
+
+    /** Removes a tag, not forced: a tag already gone, or whose image a container still uses, is left alone. */
+    public void untag(String ref) {
         run(() -> {
             try {
-                client.removeImageCmd(ref).withForce(true).exec();
-            } catch (NotFoundException ignored) {
-                // already gone
+                client.removeImageCmd(ref).withForce(false).exec();
+            } catch (NotFoundException | com.github.dockerjava.api.exception.ConflictException ignored) {
+                // gone already, or still in use
             }
         });
     }
@@ -232,15 +227,11 @@ public final class Engine implements Closeable {
 
     // ---- containers
 
+    /** Every container (running or not) carrying the label, inspected concurrently. */
     public List<ContainerInfo> containers(String labelKey, String labelValue) {
-        return call(() -> {
-            List<ContainerInfo> out = new ArrayList<>();
-            for (Container c : client.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(labelKey, labelValue)).exec()) {
-                inspect(c.getId()).ifPresent(out::add);
-            }
-            return out;
-        });
+        List<Container> list = call(() -> client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(labelKey, labelValue)).exec());
+        return list.parallelStream().map(c -> inspect(c.getId())).flatMap(Optional::stream).toList();
     }
 
     public Optional<ContainerInfo> inspect(String nameOrId) {
@@ -376,16 +367,16 @@ public final class Engine implements Closeable {
         });
     }
 
+    public void rename(String id, String newName) {
+        run(() -> client.renameContainerCmd(id).withName(newName).exec());
+    }
+
     public void pause(String id) {
         run(() -> client.pauseContainerCmd(id).exec());
     }
 
     public void unpause(String id) {
         run(() -> client.unpauseContainerCmd(id).exec());
-    }
-
-    public void kill(String id, String signal) {
-        run(() -> client.killContainerCmd(id).withSignal(signal).exec());
     }
 
     public int waitFor(String id) {
@@ -398,40 +389,34 @@ public final class Engine implements Closeable {
     public record Stats(double cpuPercent, long memoryUsage, long memoryLimit) {
     }
 
-    /** Two samples of the stats stream (about a second apart); CPU% is the difference between them. */
+    /**
+     * One stats call without streaming: the daemon answers with two samples about a second apart (cpu_stats and
+     * precpu_stats), as {@code docker stats --no-stream} shows them.
+     */
     public Optional<Stats> stats(String id) {
         return call(() -> {
-            List<Statistics> samples = new ArrayList<>();
-            CountDownLatch two = new CountDownLatch(2);
-            ResultCallback.Adapter<Statistics> cb = new ResultCallback.Adapter<>() {
-                @Override
-                public void onNext(Statistics s) {
-                    synchronized (samples) {
-                        samples.add(s);
+            Statistics[] got = {null};
+            try {
+                client.statsCmd(id).withNoStream(true).exec(new ResultCallback.Adapter<Statistics>() {
+                    @Override
+                    public void onNext(Statistics s) {
+                        got[0] = s;
                     }
-                    two.countDown();
-                }
-            };
-            try (var ignored = client.statsCmd(id).exec(cb)) {
-                two.await(5, TimeUnit.SECONDS);
+                }).awaitCompletion(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (IOException ignored) {
-                // closing the stream
             }
-            synchronized (samples) {
-                if (samples.size() < 2) {
-                    return Optional.empty();
-                }
-                return Optional.of(toStats(samples.get(samples.size() - 2), samples.get(samples.size() - 1)));
+            Statistics s = got[0];
+            if (s == null || s.getCpuStats() == null) {
+                return Optional.empty();
             }
+            return Optional.of(toStats(s.getPreCpuStats(), s));
         });
     }
 
-    static Stats toStats(Statistics prev, Statistics cur) {
+    static Stats toStats(com.github.dockerjava.api.model.CpuStatsConfig p, Statistics cur) {
         double cpu = 0;
         var c = cur.getCpuStats();
-        var p = prev.getCpuStats();
         if (c != null && p != null && c.getCpuUsage() != null && p.getCpuUsage() != null
                 && c.getSystemCpuUsage() != null && p.getSystemCpuUsage() != null) {
             long cpuDelta = c.getCpuUsage().getTotalUsage() - p.getCpuUsage().getTotalUsage();

@@ -74,7 +74,7 @@ public final class Scaffolder {
         FleetConfig.Defaults d = fleet.config().defaults();
         String bind = r.bind() == null ? null : Validate.bind(r.bind());
         String effectiveBind = bind == null ? d.bind() : bind;
-        int port = choosePort(r.port(), effectiveBind);
+        int port = choosePort(r.port(), null, effectiveBind, null);
         String model = Validate.model(r.model() == null ? d.model() : r.model());
         String provider = Validate.provider(r.provider() == null ? d.provider() : r.provider());
         Double cpus = r.cpus() == null ? null : Validate.cpus(r.cpus());
@@ -98,15 +98,24 @@ public final class Scaffolder {
         }, overrideRenderer);
     }
 
-    /** The requested port (validated, free) or, when none is given, the first free one of the fleet's range. */
-    public int choosePort(String requested, String bind) {
-        Map<Integer, String> taken = fleet.portsInUse();
-        if (requested == null) {
-            return Ports.firstFree(fleet.config().ports(), bind, taken);
+    /**
+     * The requested port (validated, and refused if another instance or a listener on the host has it); else
+     * {@code preferred} if it is free; else the first free port of the fleet's range. {@code self} (may be null) is
+     * the instance the port is for: its own port does not count as taken.
+     */
+    public int choosePort(String requested, Integer preferred, String bind, String self) {
+        Map<Integer, String> taken = new java.util.HashMap<>(fleet.portsInUse());
+        taken.values().removeIf(owner -> owner.equals(self));
+        if (requested != null) {
+            int port = Validate.port(requested);
+            Ports.check(port, bind, taken, self);
+            return port;
         }
-        int port = Validate.port(requested);
-        Ports.check(port, bind, taken, null);
-        return port;
+        if (preferred != null && preferred >= 1024 && preferred <= 65535 && !taken.containsKey(preferred)
+                && !Ports.listening(bind, preferred)) {
+            return preferred;
+        }
+        return Ports.firstFree(fleet.config().ports(), bind, taken);
     }
 
     /** Writes an instance's config/ and workspace/ into a folder that is not yet in place. */

@@ -126,7 +126,7 @@ public final class Validate {
             Matcher m = DURATION.matcher(text.trim());
             java.time.Duration d = java.time.Duration.ZERO;
             int end = 0;
-            while (m.find() && m.start() == end) {
+            while (m.find() && m.start() == end && m.group(1).length() <= 9) {
                 long n = Long.parseLong(m.group(1));
                 d = d.plus(switch (m.group(2)) {
                     case "ms" -> java.time.Duration.ofMillis(n);
@@ -147,19 +147,23 @@ public final class Validate {
     /** KEY=VALUE for an instance's .env. */
     public static String[] envPair(String text) {
         int eq = text == null ? -1 : text.indexOf('=');
-        if (eq > 0 && ENV_KEY.matcher(text.substring(0, eq)).matches() && !text.contains("\n")) {
+        if (eq > 0 && ENV_KEY.matcher(text.substring(0, eq)).matches() && text.chars().noneMatch(Character::isISOControl)) {
             return new String[] {text.substring(0, eq), text.substring(eq + 1)};
         }
         throw AgentctlException.badInput("invalid --env '" + mask(text) + "': use KEY=VALUE with KEY made of letters,"
-                + " digits and '_'");
+                + " digits and '_', and no control characters (the value is not shown: it may be a secret)");
     }
 
+    /** An --env argument as it may be shown: the key only (a value, or other text without '=', may be a secret). */
     private static String mask(String text) {
         if (text == null) {
             return "null";
         }
         int eq = text.indexOf('=');
-        return eq < 0 ? text : text.substring(0, eq + 1) + "***";
+        if (eq < 0) {
+            return ENV_KEY.matcher(text).matches() ? text : "***"; // a bare KEY is shown; anything else may be a pasted secret
+        }
+        return text.substring(0, eq).replaceAll("\\p{Cntrl}", "?") + "=***";
     }
 
     /** The environment variable holding a provider's API key, e.g. openai -> OPENAI_API_KEY. */

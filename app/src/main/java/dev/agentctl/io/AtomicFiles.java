@@ -12,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -107,14 +106,10 @@ public final class AtomicFiles {
         }
     }
 
+    /** Deletes a tree, symlinks as links, also folders without write permission. */
     public static void deleteTree(Path root) {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            SafeTar.deleteTree(root, false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + root + ": " + e.getMessage(), e);
         }

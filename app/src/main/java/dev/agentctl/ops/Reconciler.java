@@ -28,7 +28,7 @@ import java.util.function.Consumer;
 public final class Reconciler {
     public static final int PARALLEL = 4;
 
-    public enum Action { CREATE, RECREATE, ROLL, START, NONE }
+    public enum Action { CREATE, RECREATE, ROLL, START, UNPAUSE, NONE }
 
     /** What happened to one instance. {@code logs} and {@code probe} are filled when it did not become healthy. */
     public record Outcome(String name, Action action, List<String> changes, String health, List<String> logs,
@@ -53,7 +53,7 @@ public final class Reconciler {
 
     Planned plan(Instance i) {
         ContainerSpec spec = SpecBuilder.build(fleet, i);
-        Optional<ContainerInfo> cur = engine.inspect(spec.containerName());
+        Optional<ContainerInfo> cur = FleetContainers.find(fleet, engine, i.name());
         if (cur.isEmpty()) {
             return new Planned(i, spec, cur, Action.CREATE, List.of());
         }
@@ -64,7 +64,9 @@ public final class Reconciler {
                     && !c.label(ContainerSpec.LABEL_RUNTIME).equals(spec.runtimeBuild());
             return new Planned(i, spec, cur, newRuntime ? Action.ROLL : Action.RECREATE, changes);
         }
-        return new Planned(i, spec, cur, c.running() || "restarting".equals(c.state()) ? Action.NONE : Action.START, List.of());
+        Action a = "paused".equals(c.state()) ? Action.UNPAUSE
+                : c.running() || "restarting".equals(c.state()) ? Action.NONE : Action.START;
+        return new Planned(i, spec, cur, a, List.of());
     }
 
     public List<Outcome> up(List<Instance> instances, boolean wait, Duration timeout) {
@@ -72,19 +74,31 @@ public final class Reconciler {
         if (!Files.isDirectory(runtime)) {
             throw AgentctlException.badInput("no runtime build in " + fleet.runtimeDir() + ": run 'agentctl runtime build' first");
         }
-        String image = fleet.config().runtime().image();
-        if (engine.image(image).isEmpty()) {
-            throw AgentctlException.badInput("runtime image " + image + " is missing: run 'agentctl runtime build --force'");
+        List<Outcome> outcomes = new ArrayList<>();
+        List<Planned> plans = new ArrayList<>();
+        for (Instance i : instances) {
+            try {
+                plans.add(plan(i));
+            } catch (AgentctlException e) {
+                if (e.exitCode() == AgentctlException.ENGINE_UNREACHABLE) {
+                    throw e;
+                }
+                progress.accept(i.name() + ": FAILED: " + e.getMessage());
+                outcomes.add(new Outcome(i.name(), Action.NONE, List.of(), "failed: " + e.getMessage(), List.of(), "", false));
+            }
+        }
+        for (String image : plans.stream().map(p -> p.spec().image()).distinct().toList()) {
+            if (engine.image(image).isEmpty()) {
+                throw AgentctlException.badInput("runtime image " + image + " is missing: run 'agentctl runtime build --force'");
+            }
         }
         engine.ensureNetwork(fleet.config().network(), fleet.config().name(), ComposeRenderer.NETWORK_KEY);
-        List<Planned> plans = instances.stream().map(this::plan).toList();
-        List<Outcome> outcomes = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
         try {
             List<Future<Outcome>> futures = new ArrayList<>();
             for (Planned p : plans) {
                 if (p.action() != Action.ROLL) {
-                    futures.add(pool.submit(() -> apply(p, wait, timeout)));
+                    futures.add(pool.submit(() -> guarded(p, () -> apply(p, wait, timeout))));
                 }
             }
             for (Future<Outcome> f : futures) {
@@ -103,7 +117,7 @@ public final class Reconciler {
                         "running", List.of(), "", false));
                 continue;
             }
-            Outcome o = roll(p, timeout);
+            Outcome o = guarded(p, () -> roll(p, timeout));
             outcomes.add(o);
             failed = !o.healthy();
         }
@@ -124,6 +138,23 @@ public final class Reconciler {
         }
     }
 
+    /** One instance's failure (a port taken, a mount missing) is its outcome, not the end of the others. */
+    private Outcome guarded(Planned p, java.util.function.Supplier<Outcome> body) {
+        try {
+            return body.get();
+        } catch (AgentctlException e) {
+            if (e.exitCode() == AgentctlException.ENGINE_UNREACHABLE) {
+                throw e;
+            }
+            progress.accept(p.instance().name() + ": FAILED: " + e.getMessage());
+            return new Outcome(p.instance().name(), p.action(), p.changes(), "failed: " + e.getMessage(), List.of(), "", false);
+        } catch (RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(e.getClass().getSimpleName());
+            progress.accept(p.instance().name() + ": FAILED: " + why);
+            return new Outcome(p.instance().name(), p.action(), p.changes(), "failed: " + why, List.of(), "", false);
+        }
+    }
+
     private Outcome apply(Planned p, boolean wait, Duration timeout) {
         String name = p.instance().name();
         switch (p.action()) {
@@ -139,18 +170,46 @@ public final class Reconciler {
                 progress.accept(name + ": starting");
                 engine.start(p.current().get().id());
             }
+            case UNPAUSE -> {
+                progress.accept(name + ": unpausing");
+                engine.unpause(p.current().get().id());
+            }
             default -> {
                 ContainerInfo c = p.current().get();
-                return new Outcome(name, Action.NONE, List.of(), c.health().equals("none") ? c.state() : c.health(), List.of(), "", false);
+                if (!wait || !"starting".equals(c.health())) {
+                    return new Outcome(name, Action.NONE, List.of(), c.health().equals("none") ? c.state() : c.health(), List.of(), "", false);
+                }
             }
         }
         return waited(p, wait, timeout, false);
     }
 
+    /**
+     * Swaps a container for a new one of {@code spec}. The old one is stopped and renamed aside, not removed, until
+     * the new one has started; if creating or starting the new one fails, the old one is put back as it was.
+     */
     private void replace(ContainerInfo old, ContainerSpec spec) {
+        boolean wasRunning = old.running() || "restarting".equals(old.state()) || "paused".equals(old.state());
+        if ("paused".equals(old.state())) {
+            engine.unpause(old.id());
+        }
         engine.stop(old.id(), 10);
+        engine.rename(old.id(), spec.containerName() + "-replaced-" + old.id().substring(0, 12));
+        String created = null;
+        try {
+            created = engine.create(spec, fleet.root().toString());
+            engine.start(created);
+        } catch (RuntimeException e) {
+            if (created != null) {
+                engine.remove(created);
+            }
+            engine.rename(old.id(), spec.containerName());
+            if (wasRunning) {
+                engine.start(old.id());
+            }
+            throw e;
+        }
         engine.remove(old.id());
-        engine.start(engine.create(spec, fleet.root().toString()));
     }
 
     private Outcome waited(Planned p, boolean wait, Duration timeout, boolean rolledBack) {
@@ -158,7 +217,7 @@ public final class Reconciler {
         if (!wait) {
             return new Outcome(name, p.action(), p.changes(), "started", List.of(), "", rolledBack);
         }
-        ContainerInfo c = waitHealthy(p.spec().containerName(), timeout);
+        ContainerInfo c = waitHealthy(p.spec(), timeout);
         String health = c.health().equals("none") ? c.state() : c.health();
         if ("healthy".equals(health) || ("running".equals(health) && c.running())) {
             progress.accept(name + ": healthy");
@@ -168,13 +227,21 @@ public final class Reconciler {
         return new Outcome(name, p.action(), p.changes(), health, engine.tail(c.id(), 20), c.lastProbe(), rolledBack);
     }
 
-    /** Polls until the container is healthy, unhealthy, gone or exited, or the timeout passes. */
-    ContainerInfo waitHealthy(String container, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
+    /**
+     * Polls until the container is healthy, unhealthy, gone or exited, or the timeout passes. "unhealthy" counts only
+     * once enough probes ran since now to earn it: a container unpaused (or restarted) may still show the verdict of
+     * the probes that failed while it was paused.
+     */
+    ContainerInfo waitHealthy(ContainerSpec spec, Duration timeout) {
+        String container = spec.containerName();
+        Instant start = Instant.now();
+        Instant deadline = start.plus(timeout);
+        Duration verdict = Duration.ofSeconds(spec.healthcheck().intervalSeconds() * spec.healthcheck().retries());
         while (true) {
             ContainerInfo c = engine.inspect(container).orElseThrow(() -> AgentctlException.failed(container + " disappeared", null));
             boolean hasHealth = !"none".equals(c.health());
-            if (hasHealth && ("healthy".equals(c.health()) || "unhealthy".equals(c.health()))) {
+            if (hasHealth && ("healthy".equals(c.health())
+                    || ("unhealthy".equals(c.health()) && Duration.between(start, Instant.now()).compareTo(verdict) >= 0))) {
                 return c;
             }
             if (!hasHealth && c.running()) {
@@ -211,11 +278,7 @@ public final class Reconciler {
         Path back = fleet.runtimeDir().resolve(oldBuild);
         progress.accept(p.instance().name() + ": rolling back to runtime " + oldBuild);
         ContainerSpec previous = SpecBuilder.build(fleet, p.instance(), back);
-        engine.inspect(p.spec().containerName()).ifPresent(c -> {
-            engine.stop(c.id(), 10);
-            engine.remove(c.id());
-        });
-        engine.start(engine.create(previous, fleet.root().toString()));
+        replace(engine.inspect(p.spec().containerName()).orElseThrow(), previous);
         waited(new Planned(p.instance(), previous, Optional.empty(), Action.ROLL, p.changes()), true, timeout, true);
         return new Outcome(o.name(), Action.ROLL, o.changes(), o.health(), o.logs(), o.probe(), true);
     }

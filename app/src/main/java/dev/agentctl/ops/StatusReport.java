@@ -24,11 +24,12 @@ public final class StatusReport {
     public record Row(String name, Integer port, String state, String health, Long uptimeSeconds, Double cpuPercent,
                       Long memoryBytes, Long memoryLimitBytes, Integer restarts, String runtime, String container) {
         /**
-         * Unhealthy, exited or restarting: what makes status exit 4. A container the restart policy brought back
+         * Unhealthy, exited, restarting or paused: what makes status exit 4. A container the restart policy brought back
          * that has not proven healthy yet counts as restarting (a crash loop shows "starting" between crashes).
          */
         public boolean bad() {
             return "unhealthy".equals(health) || "exited".equals(state) || "restarting".equals(state) || "dead".equals(state)
+                    || "paused".equals(state)
                     || ("starting".equals(health) && restarts != null && restarts > 0);
         }
 

@@ -13,6 +13,7 @@ import dev.agentctl.fleet.Skeleton;
 import dev.agentctl.io.AtomicFiles;
 import dev.agentctl.io.SafeTar;
 import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.SpecBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,7 +41,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * The shared runtime: runtime/venv-ID folders (one per build), runtime/current and runtime/previous links, the
- * portable runtime/venv.tar.gz, and the slim runtime image.
+ * portable runtime/venv.tar.gz, and the slim runtime image: one tag per build (REPOSITORY:ID, recorded in the
+ * build's agentctl-build.json), with runtime.image (REPOSITORY:latest) moved onto the current build's.
  */
 public final class RuntimeManager {
     public static final String BUILD_JSON = "agentctl-build.json";
@@ -174,13 +176,17 @@ public final class RuntimeManager {
         Instant start = Instant.now();
         String hash = sourceHash();
         Optional<JsonNode> cur = current().map(RuntimeManager::buildInfo);
-        if (!force && cur.isPresent() && hash.equals(cur.get().path("sourceHash").asText())
-                && engine.image(rt().image()).isPresent()) {
-            return new BuildResult(true, cur.get().path("id").asText(), engine.image(rt().image()).get().id(),
-                    engine.image(rt().image()).get().size(), 0, Duration.between(start, Instant.now()));
+        Optional<Engine.ImageInfo> curImage = current().flatMap(p -> engine.image(imageOf(p)));
+        if (!force && cur.isPresent() && hash.equals(cur.get().path("sourceHash").asText()) && curImage.isPresent()) {
+            tagLatest(imageOf(current().get()));
+            return new BuildResult(true, cur.get().path("id").asText(), curImage.get().id(), curImage.get().size(), 0,
+                    Duration.between(start, Instant.now()));
         }
         String id = ID_TIME.format(start) + "-" + hash.substring(0, 8);
+        String imageTag = repository(rt().image()) + ":" + id;
         Path tmp = null;
+        boolean built = false;
+        boolean switched = false;
         try {
             Files.createDirectories(dir());
             cleanPartials();
@@ -208,12 +214,17 @@ public final class RuntimeManager {
             build.put("package", rt().source() != null ? "source:" + rt().source() : rt().packageSpec());
             build.set("python", info.path("python"));
             build.set("packages", info.path("packages"));
+
+            status.accept("[3/4] building the runtime image " + imageTag + " from " + rt().baseImage());
+            Map<String, String> imageArgs = Map.of("BASE_IMAGE", rt().baseImage(), "MOUNT_PATH", rt().mountPath());
+            buildImage(imageFiles(), null, imageTag, imageArgs, noCache, status, output);
+            built = true;
+            Engine.ImageInfo image = engine.image(imageTag).orElseThrow(() -> AgentctlException.failed(
+                    "the runtime image " + imageTag + " was built but is not on the Docker host", null));
+            build.put("image", imageTag);
+            build.put("imageId", image.id());
             AtomicFiles.write(tmp.resolve(BUILD_JSON), JSON.writeValueAsString(build) + "\n");
             AtomicFiles.write(tmp.resolve("VERSION.txt"), versionText(build));
-
-            status.accept("[3/4] building the runtime image " + rt().image() + " from " + rt().baseImage());
-            Map<String, String> imageArgs = Map.of("BASE_IMAGE", rt().baseImage(), "MOUNT_PATH", rt().mountPath());
-            String imageId = buildImage(imageFiles(), null, rt().image(), imageArgs, noCache, status, output);
 
             status.accept("[4/4] switching runtime/current to " + id);
             Path finalDir = dir().resolve("venv-" + id);
@@ -221,19 +232,43 @@ public final class RuntimeManager {
             tmp = null;
             Optional<Path> old = current();
             switchLink("current", finalDir);
+            switched = true;
             if (old.isPresent() && !old.get().equals(finalDir)) {
                 switchLink("previous", old.get());
             }
+            tagLatest(imageTag);
             writePortableCopy(finalDir);
             prune();
-            long size = engine.image(rt().image()).map(Engine.ImageInfo::size).orElse(0L);
-            return new BuildResult(false, id, imageId, size, sizeOf(finalDir), Duration.between(start, Instant.now()));
+            return new BuildResult(false, id, image.id(), image.size(), sizeOf(finalDir), Duration.between(start, Instant.now()));
         } catch (IOException e) {
             throw AgentctlException.failed("runtime build failed: " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
                 AtomicFiles.deleteTree(tmp);
             }
+            if (built && !switched) {
+                engine.untag(imageTag);
+            }
+        }
+    }
+
+    /** The image of a build (its own tag; runtime.image for a build made before builds had one). */
+    private String imageOf(Path build) {
+        return SpecBuilder.image(rt(), build);
+    }
+
+    /** "repo/name" of "repo/name:tag" (also "host:5000/name:tag"). */
+    static String repository(String image) {
+        int colon = image.lastIndexOf(':');
+        return colon > image.lastIndexOf('/') ? image.substring(0, colon) : image;
+    }
+
+    /** Moves runtime.image (REPOSITORY:latest) onto the given image. */
+    private void tagLatest(String image) {
+        String latest = rt().image();
+        String repo = repository(latest);
+        if (!image.equals(latest)) {
+            engine.tag(image, repo, latest.length() > repo.length() ? latest.substring(repo.length() + 1) : "latest");
         }
     }
 
@@ -316,7 +351,11 @@ public final class RuntimeManager {
         }
         for (Path b : builds()) {
             if (!keep.contains(b.getFileName().toString())) {
+                String image = imageOf(b);
                 AtomicFiles.deleteTree(b);
+                if (!image.equals(rt().image())) {
+                    engine.untag(image);
+                }
             }
         }
     }
@@ -349,13 +388,21 @@ public final class RuntimeManager {
 
     // ---- rollback, status, verify
 
-    /** Switches runtime/current back to the previous build (and previous to the one that was current). */
+    /**
+     * Switches runtime/current back to the previous build (and previous to the one that was current), and moves
+     * runtime.image back onto the previous build's image.
+     */
     public String rollback() {
         Path cur = current().orElseThrow(() -> AgentctlException.badInput("no runtime build yet: run 'agentctl runtime build'"));
         Path prev = previous().orElseThrow(() -> AgentctlException.badInput("no previous runtime build to roll back to"));
+        String image = imageOf(prev);
+        if (engine.image(image).isEmpty()) {
+            throw AgentctlException.badInput("the image " + image + " of the previous build is missing: cannot roll back to it");
+        }
         try {
             switchLink("current", prev);
             switchLink("previous", cur);
+            tagLatest(image);
             writePortableCopy(prev);
         } catch (IOException e) {
             throw AgentctlException.failed("rollback failed: " + e.getMessage(), e);
@@ -377,13 +424,22 @@ public final class RuntimeManager {
             Map<String, String> pk = new LinkedHashMap<>();
             b.path("packages").forEach(n -> pk.put(n.path("name").asText(), n.path("version").asText()));
             m.put("packages", pk);
-            m.put("stale", !b.path("sourceHash").asText().equals(sourceHash()));
+            try {
+                m.put("stale", !b.path("sourceHash").asText().equals(sourceHash()));
+            } catch (AgentctlException e) {
+                if (e.exitCode() != AgentctlException.BAD_INPUT) {
+                    throw e;
+                }
+                m.put("stale", null);
+                m.put("staleReason", e.getMessage());
+            }
             m.put("path", p.toString());
             m.put("runtimeSize", sizeOf(p));
         });
         previous().ifPresent(p -> m.put("previous", p.getFileName().toString().substring("venv-".length())));
-        m.put("image", rt().image());
-        engine.image(rt().image()).ifPresent(i -> {
+        String image = cur.map(this::imageOf).orElse(rt().image());
+        m.put("image", image);
+        engine.image(image).ifPresent(i -> {
             m.put("imageId", i.id());
             m.put("imageSize", i.size());
         });
@@ -396,23 +452,24 @@ public final class RuntimeManager {
     /** Runs throwaway containers of the image with the current runtime mounted read-only and checks it works. */
     public List<Check> verify() {
         Path cur = current().orElseThrow(() -> AgentctlException.badInput("no runtime build yet: run 'agentctl runtime build'"));
-        if (engine.image(rt().image()).isEmpty()) {
-            throw AgentctlException.badInput("runtime image " + rt().image() + " is missing: run 'agentctl runtime build --force'");
+        String image = imageOf(cur);
+        if (engine.image(image).isEmpty()) {
+            throw AgentctlException.badInput("runtime image " + image + " is missing: run 'agentctl runtime build --force'");
         }
         List<ContainerSpec.Mount> mount = List.of(new ContainerSpec.Mount(cur.toString(), rt().mountPath(), true));
         String user = "1000:1000";
         List<Check> checks = new ArrayList<>();
         List<String> version = new ArrayList<>(List.of(rt().command().get(0), "--version"));
-        Engine.RunResult r = engine.runOnce(rt().image(), null, version, mount, user);
+        Engine.RunResult r = engine.runOnce(image, null, version, mount, user);
         checks.add(new Check("command starts (" + String.join(" ", version) + ")", r.exitCode() == 0, r.output().strip()));
         // the image puts the mount's bin/ on PATH (so `exec nanobot` works); any python elsewhere is a failure
         String noPython = "command -v python3 python 2>/dev/null; "
                 + "ls -d /usr/bin/python* /usr/local/bin/python* /usr/lib/python3* /usr/local/lib/python3* 2>/dev/null; true";
-        r = engine.runOnce(rt().image(), List.of("/bin/sh", "-c"), List.of(noPython), mount, user);
+        r = engine.runOnce(image, List.of("/bin/sh", "-c"), List.of(noPython), mount, user);
         List<String> found = r.output().lines().filter(l -> !l.isBlank() && !l.startsWith(rt().mountPath() + "/")).toList();
         checks.add(new Check("no python outside " + rt().mountPath(), r.exitCode() == 0 && found.isEmpty(),
                 found.isEmpty() ? "none found" : "found: " + String.join(" ", found)));
-        r = engine.runOnce(rt().image(), List.of("/bin/sh", "-c"),
+        r = engine.runOnce(image, List.of("/bin/sh", "-c"),
                 List.of("touch " + rt().mountPath() + "/.agentctl-write-test 2>&1 && echo WRITABLE"), mount, "0:0");
         checks.add(new Check(rt().mountPath() + " is read-only (even for root)", !r.output().contains("WRITABLE"), r.output().strip()));
         return checks;

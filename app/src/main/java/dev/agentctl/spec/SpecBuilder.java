@@ -1,10 +1,12 @@
 package dev.agentctl.spec;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.FleetConfig.Security;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Validate;
+import dev.agentctl.runtime.RuntimeManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ public final class SpecBuilder {
     public static final String CONFIG_FILE = CONFIG_DIR + "/config.json";
     public static final String HEALTH_SCRIPT = "/usr/local/bin/agent-health";
     public static final int CONTAINER_UID = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private SpecBuilder() {
     }
@@ -71,7 +74,7 @@ public final class SpecBuilder {
                 cfg.name(),
                 inst.name(),
                 fleet.containerName(inst.name()),
-                rt.image(),
+                image(rt, runtimeBuild),
                 List.copyOf(command),
                 containerUser(inst.dir()),
                 env,
@@ -94,6 +97,19 @@ public final class SpecBuilder {
                 cfg.defaults().restart(),
                 true,
                 runtimeBuild.getFileName().toString());
+    }
+
+    /**
+     * The image of a runtime build: the per-build tag recorded in its agentctl-build.json, or runtime.image when
+     * there is none (no build yet, or a build made before builds had images of their own).
+     */
+    public static String image(FleetConfig.Runtime rt, Path runtimeBuild) {
+        try {
+            String image = JSON.readTree(runtimeBuild.resolve(RuntimeManager.BUILD_JSON).toFile()).path("image").asText("");
+            return image.isEmpty() ? rt.image() : image;
+        } catch (IOException e) {
+            return rt.image();
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,24 @@ class BackupCatalogTest {
 
         assertThat(l.backups()).hasSize(1);
         assertThat(l.problems()).singleElement().asString().contains("alice-20260103T000000Z.tar.gz");
+    }
+
+    @Test
+    void verifyAllSeesUnreadableArchivesTooButNotPartials() throws IOException {
+        Path good = backup("alice", "2026-01-01T10:00:00Z").archive();
+        Path dir = tmp.resolve("backups/alice");
+        Files.writeString(dir.resolve(".alice-20260102T000000Z.tar.gz.partial"), "half");
+        Files.writeString(tmp.resolve("backups/.hidden-folder.tar.gz"), "not in an instance folder");
+        Path garbage = Files.writeString(dir.resolve("alice-20260103T000000Z.tar.gz"), "garbage");
+        Path orphan = Files.writeString(Files.createDirectories(tmp.resolve("backups/gone")).resolve("gone-x.tar.gz"), "");
+
+        List<Path> all = BackupCatalog.archives(tmp.resolve("backups"));
+
+        assertThat(BackupCatalog.listAll(tmp.resolve("backups")).backups()).as("listed from manifests").hasSize(1);
+        assertThat(all).containsExactly(good, garbage, orphan);
+        List<BackupVerifier.Result> bad = all.stream().map(BackupVerifier::check).filter(r -> !r.ok()).toList();
+        assertThat(bad).extracting(BackupVerifier.Result::archive).containsExactly(garbage, orphan);
+        assertThat(bad).allSatisfy(r -> assertThat(r.problems()).isNotEmpty());
     }
 
     @Test

@@ -74,7 +74,11 @@ class ValidateTest {
     void envPairsMaskTheValueInErrors() {
         assertThat(Validate.envPair("OPENAI_API_KEY=sk-1=2")).containsExactly("OPENAI_API_KEY", "sk-1=2");
         assertThat(Validate.envPair("EMPTY=")).containsExactly("EMPTY", "");
-        assertBadInput(() -> Validate.envPair("NOEQUALS"), "NOEQUALS");
+        // a value without '=' may be a pasted secret: it is never echoed
+        assertThatThrownBy(() -> Validate.envPair("sk-pasted-secret-value")).hasMessageNotContaining("sk-pasted")
+                .hasMessageContaining("'***'");
+        // a control character could smuggle a second variable into .env
+        assertThatThrownBy(() -> Validate.envPair("A=x\rB=y")).isInstanceOf(AgentctlException.class).hasMessageNotContaining("x");
         assertBadInput(() -> Validate.envPair("1X=secret"), "1X=***");
         assertThatThrownBy(() -> Validate.envPair("BAD KEY=hunter2")).hasMessageNotContaining("hunter2");
     }

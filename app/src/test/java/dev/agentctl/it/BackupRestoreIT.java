@@ -266,7 +266,7 @@ class BackupRestoreIT {
         Thread.sleep(1100); // the safety backup must not fall in the same second as `from`
 
         Cli.Result r = fleet.expect(0, "restore", from.toString(), "--force");
-        assertThat(r.out()).contains("backed up the current live to").contains("starting live again")
+        assertThat(r.out()).contains("backed up the current live to").contains("bringing live up again")
                 .contains("It is running again.").doesNotContain("Start it with");
 
         List<Path> after = archives(dir);
@@ -428,6 +428,43 @@ class BackupRestoreIT {
         JsonNode list = json(fleet.expect(0, "backup", "list", "--to", to.toString(), "--json").out());
         assertThat(list).hasSize(2);
         fleet.expect(0, "backup", "verify", "--all", "--to", to.toString());
+    }
+
+    @Test
+    @Order(11)
+    void anUnreadableInstanceDoesNotStopTheBackupOfTheOthers() throws IOException {
+        fleet.expect(0, "create", "u1");
+        fleet.expect(0, "create", "u2");
+        fleet.expect(0, "up", "u1", "u2");
+        Path settings = instance("u1").resolve("instance.yaml");
+        String good = Files.readString(settings);
+        Files.writeString(settings, good + "no-such-setting: 1\n");
+        Path to = fleet.root.getParent().resolve("unreadable-backups");
+        try {
+            // every instance, as cron runs it (into a folder of its own: gone3's backups folder is a file, see above)
+            Cli.Result b = fleet.cli("backup", "--to", to.toString());
+            assertThat(b.code()).as(b.toString()).isEqualTo(1);
+            assertThat(b.errLines()).as(b.toString()).singleElement().asString()
+                    .contains("warning: instance u1 is unreadable").contains(settings.toString());
+            for (String name : List.of("live", "idle", "u1", "u2")) {
+                assertThat(b.out()).as(b.toString()).containsPattern("(?m)^" + name + ": .*" + name + "-\\d{8}T\\d{6}Z\\.tar\\.gz");
+            }
+            assertThat(b.out()).containsPattern("(?m)^u1: .*pause held the container for \\d+ ms");
+            List<Path> u1 = archives(to.resolve("u1"));
+            assertThat(u1).hasSize(1);
+            assertThat(entries(u1.get(0))).containsKey("instance/instance.yaml");
+            fleet.expect(0, "backup", "verify", u1.get(0).toString());
+            for (String name : List.of("u1", "u2")) {
+                assertThat(fleet.inspect(name, "{{.State.Status}} {{.State.Paused}}")).as(name).isEqualTo("running false");
+            }
+
+            Cli.Result named = fleet.cli("backup", "u1", "--mode", "online", "--to", to.resolveSibling("unreadable-named").toString());
+            assertThat(named.code()).as(named.toString()).isEqualTo(1);
+            assertThat(named.err()).contains("instance u1 is unreadable");
+            assertThat(fleet.cli("backup", "nobody", "--to", to.toString()).code()).isEqualTo(2);
+        } finally {
+            Files.writeString(settings, good);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------- helpers

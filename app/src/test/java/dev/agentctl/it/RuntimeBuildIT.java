@@ -50,6 +50,25 @@ class RuntimeBuildIT {
         return fleet.root.resolve("runtime/current").toRealPath();
     }
 
+    /** The build's own image tag: REPOSITORY:ID. */
+    static String tagOf(Path build) {
+        return fleet.name + "-runtime:" + build.getFileName().toString().substring("venv-".length());
+    }
+
+    /** docker image inspect: the image id of a reference, or "" when there is no such image. */
+    static String imageId(String ref) {
+        Sh.Result r = Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", ref);
+        return r.code() == 0 ? r.out().strip() : "";
+    }
+
+    static JsonNode buildJson(Path build) throws IOException {
+        return JSON.readTree(build.resolve("agentctl-build.json").toFile());
+    }
+
+    static JsonNode status() throws IOException {
+        return JSON.readTree(fleet.expect(0, "runtime", "status", "--json").out());
+    }
+
     @Test
     @Order(1)
     void statusReportsTheBuildWithItsPythonAndPackages() throws Exception {
@@ -64,6 +83,15 @@ class RuntimeBuildIT {
         assertThat(s.path("runtimeSize").asLong()).isGreaterThan(1_000_000);
         assertThat(firstBuild.resolve("VERSION.txt")).content().contains("nanobot-ai==0.3.0+standin").contains("python:");
         assertThat(fleet.root.resolve("runtime/venv.tar.gz")).isNotEmptyFile();
+
+        // the build has an image tag of its own, recorded in its agentctl-build.json; :latest points at it
+        String tag = tagOf(firstBuild);
+        assertThat(imageId(tag)).startsWith("sha256:");
+        assertThat(buildJson(firstBuild).path("image").asText()).isEqualTo(tag);
+        assertThat(buildJson(firstBuild).path("imageId").asText()).isEqualTo(imageId(tag));
+        assertThat(s.path("image").asText()).isEqualTo(tag);
+        assertThat(s.path("imageId").asText()).isEqualTo(imageId(tag));
+        assertThat(imageId(fleet.image())).isEqualTo(imageId(tag));
     }
 
     @Test
@@ -142,8 +170,11 @@ class RuntimeBuildIT {
     void changingTheSourceRebuildsKeepsThePreviousAndRollbackSwitchesBack() throws Exception {
         Path init = source.resolve("nanobot/__init__.py");
         Files.writeString(init, Files.readString(init) + "\n# changed by RuntimeBuildIT\n");
-        Cli.Result status = fleet.expect(0, "runtime", "status", "--json");
-        assertThat(JSON.readTree(status.out()).path("stale").asBoolean()).isTrue();
+        // the image changes too (a file of it), so that the two builds have different images
+        Path health = fleet.root.resolve("templates/runtime/agent-health");
+        Files.writeString(health, Files.readString(health) + "\n# changed by RuntimeBuildIT\n");
+        assertThat(status().path("stale").asBoolean()).isTrue();
+        String firstImage = imageId(tagOf(firstBuild));
 
         Cli.Result r = fleet.expect(0, "runtime", "build");
         assertThat(r.out()).contains("Built runtime");
@@ -151,14 +182,61 @@ class RuntimeBuildIT {
         assertThat(second).isNotEqualTo(firstBuild);
         assertThat(fleet.root.resolve("runtime/previous").toRealPath()).isEqualTo(firstBuild);
         assertThat(firstBuild).isDirectory();
+        // the previous build keeps its image; :latest moved onto the new build's
+        assertThat(imageId(tagOf(firstBuild))).isEqualTo(firstImage);
+        String secondImage = imageId(tagOf(second));
+        assertThat(secondImage).startsWith("sha256:").isNotEqualTo(firstImage);
+        assertThat(buildJson(second).path("imageId").asText()).isEqualTo(secondImage);
+        assertThat(imageId(fleet.image())).isEqualTo(secondImage);
+        assertThat(status().path("image").asText()).isEqualTo(tagOf(second));
 
         fleet.expect(0, "runtime", "rollback");
         assertThat(current()).isEqualTo(firstBuild);
         assertThat(fleet.root.resolve("runtime/previous").toRealPath()).isEqualTo(second);
+        // rollback puts :latest back on the old build's image
+        assertThat(imageId(fleet.image())).isEqualTo(firstImage);
+        assertThat(status().path("image").asText()).isEqualTo(tagOf(firstBuild));
+        assertThat(status().path("imageId").asText()).isEqualTo(firstImage);
     }
 
     @Test
     @Order(7)
+    void aBuildThatPrunesAnOldBuildRemovesItsImageTag() throws Exception {
+        Path second = fleet.root.resolve("runtime/previous").toRealPath();
+        fleet.expect(0, "runtime", "build", "--force");
+        Path third = current();
+        assertThat(third).isNotEqualTo(second).isNotEqualTo(firstBuild);
+        assertThat(fleet.root.resolve("runtime/previous").toRealPath()).isEqualTo(firstBuild);
+        assertThat(second).doesNotExist();
+        assertThat(imageId(tagOf(second))).isEmpty();
+        assertThat(imageId(tagOf(firstBuild))).startsWith("sha256:");
+        assertThat(imageId(fleet.image())).isEqualTo(imageId(tagOf(third)));
+    }
+
+    @Test
+    @Order(8)
+    void statusWithTheBuilderImageGoneSaysStaleIsUnknownAndWhy() throws Exception {
+        Path yaml = fleet.root.resolve("fleet.yaml");
+        String before = Files.readString(yaml);
+        String missing = "agentctl-test/no-such-builder:" + fleet.name;
+        String after = before.replaceAll("(?m)^  builderImage: .*$", "  builderImage: " + missing);
+        assertThat(after).isNotEqualTo(before);
+        Files.writeString(yaml, after);
+        try {
+            JsonNode s = status();
+            assertThat(s.path("built").asBoolean()).isTrue();
+            assertThat(s.has("stale")).isTrue();
+            assertThat(s.path("stale").isNull()).as(s.toString()).isTrue();
+            assertThat(s.path("staleReason").asText()).contains(missing).contains("not on this Docker host");
+            assertThat(s.path("imageId").asText()).startsWith("sha256:");
+        } finally {
+            Files.writeString(yaml, before);
+        }
+        assertThat(status().path("stale").isBoolean()).isTrue();
+    }
+
+    @Test
+    @Order(9)
     void anUnreachableEngineIsExit3WithOneLine() throws Exception {
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
         assertThat(jar).as("the jar is built by mvn package before the engine tests run").exists();

@@ -68,18 +68,43 @@ class RuntimeRollIT {
         throw new AssertionError(instance + " has no /opt/venv mount");
     }
 
+    /** The image a container was created from (as named) and its id. */
+    static String imageOf(String instance) {
+        return fleet.inspect(instance, "{{.Config.Image}} {{.Image}}");
+    }
+
+    /** A build's own image tag and id, as its agentctl-build.json records them. */
+    static String imageOfBuild(String build) throws IOException {
+        JsonNode b = FleetRun.JSON.readTree(fleet.root.resolve("runtime").resolve(build).resolve("agentctl-build.json").toFile());
+        assertThat(b.path("image").asText()).isEqualTo(fleet.name + "-runtime:" + build.substring("venv-".length()));
+        return b.path("image").asText() + " " + b.path("imageId").asText();
+    }
+
     @Test
     @Order(1)
     void aBadRollIsRolledBackOnTheFirstInstanceAndStopsThere() throws IOException {
         for (String i : ALL) {
             assertThat(runtimeOf(i)).isEqualTo(buildA);
+            assertThat(imageOf(i)).isEqualTo(imageOfBuild(buildA));
         }
         Map<String, String> before = ids(fleet, ALL.toArray(String[]::new));
 
+        // the bad build's image is bad too: its healthcheck never passes, so an instance put back on build A's
+        // venv but left on this image would stay unhealthy
         FleetRun.useRuntimeSource(fleet, badSource);
-        fleet.expect(0, "runtime", "build");
+        Path health = fleet.root.resolve("templates/runtime/agent-health");
+        String script = Files.readString(health);
+        String check = "if [[ $status =~";
+        assertThat(script).contains(check);
+        Files.writeString(health, script.replace(check, "status=\"HTTP/1.0 503 (patched by RuntimeRollIT)\"\n" + check));
+        try {
+            fleet.expect(0, "runtime", "build");
+        } finally {
+            Files.writeString(health, script);
+        }
         String bad = currentBuild(fleet);
         assertThat(bad).isNotEqualTo(buildA);
+        assertThat(imageOfBuild(bad).split(" ")[1]).isNotEqualTo(imageOfBuild(buildA).split(" ")[1]);
 
         // the health wait is cut short: the bad build never answers, and the default would wait 2 minutes
         Cli.Result up = fleet.cli("up", "--timeout", "10s");
@@ -93,6 +118,7 @@ class RuntimeRollIT {
         // a is back on build A (a new container) and healthy again
         assertThat(runtimeOf("a")).isEqualTo(buildA);
         assertThat(mountedRuntime("a")).isEqualTo(buildA);
+        assertThat(imageOf("a")).isEqualTo(imageOfBuild(buildA));
         awaitHealthy(fleet, "a", Duration.ofSeconds(60));
         // b and c were not touched
         Map<String, String> after = ids(fleet, ALL.toArray(String[]::new));
@@ -133,6 +159,7 @@ class RuntimeRollIT {
         for (String i : ALL) {
             assertThat(runtimeOf(i)).as(i).isEqualTo(good);
             assertThat(mountedRuntime(i)).as(i).isEqualTo(good);
+            assertThat(imageOf(i)).as(i).isEqualTo(imageOfBuild(good));
             assertThat(rows.get(i).path("runtime").asText()).as(i).isEqualTo("current");
             assertThat(rows.get(i).path("health").asText()).as(i).isEqualTo("healthy");
             assertThat(EngineFleet.health(rows.get(i).path("port").asInt()).status()).as(i).isEqualTo(200);

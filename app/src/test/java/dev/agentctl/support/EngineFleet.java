@@ -133,7 +133,11 @@ public final class EngineFleet implements AutoCloseable {
             }
         }
         Sh.run("docker", "network", "rm", name + "-net");
-        Sh.run("docker", "rmi", "-f", image(), name + "-runtime-builder:latest");
+        // runtime.image (:latest) and every build's own tag
+        List<String> rmi = new ArrayList<>(List.of("docker", "rmi", "-f", image(), name + "-runtime-builder:latest"));
+        Sh.run("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", name + "-runtime").out().lines()
+                .filter(l -> !l.isBlank()).forEach(rmi::add);
+        Sh.run(rmi.toArray(String[]::new));
     }
 
     /** A small process runner for docker CLI calls in tests. */
