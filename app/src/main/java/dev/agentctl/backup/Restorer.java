@@ -89,12 +89,13 @@ public final class Restorer {
             SafeTar.Options options = new SafeTar.Options(limits, Manifest.PREFIX, (name, entry, data) -> {
                 if (name.equals(Manifest.ENTRY_NAME)) manifestJson[0] = readSmall(data, entry.getSize());
             }, false);
+            SafeTar.Result extracted;
             try (InputStream in = Files.newInputStream(archive)) {
-                SafeTar.extract(in, staging, options);
+                extracted = SafeTar.extract(in, staging, options);
             }
             if (manifestJson[0] == null) throw new IOException("archive " + archive.getFileName() + " has no manifest.json");
             Manifest manifest = Manifest.parse(manifestJson[0]);
-            List<String> problems = ManifestCheck.compare(manifest, scan(staging), false);
+            List<String> problems = ManifestCheck.compare(manifest, scan(staging, extracted.sha256()), false);
             if (!problems.isEmpty()) {
                 throw new IOException("restored files do not match the manifest of " + archive.getFileName() + ": "
                         + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
@@ -141,6 +142,11 @@ public final class Restorer {
 
     /** What is on disk under root, described like manifest entries (sha256 of each file's bytes). */
     static Map<String, Manifest.FileEntry> scan(Path root) throws IOException {
+        return scan(root, Map.of());
+    }
+
+    /** As {@link #scan(Path)}, taking file digests from {@code known} (computed while the files were written). */
+    static Map<String, Manifest.FileEntry> scan(Path root, Map<String, String> known) throws IOException {
         Map<String, Manifest.FileEntry> out = new LinkedHashMap<>();
         List<Path> all;
         try (Stream<Path> s = Files.walk(root)) {
@@ -158,8 +164,9 @@ public final class Restorer {
             } else if (a.isDirectory()) {
                 e = new Manifest.FileEntry(path, Manifest.Type.DIR, 0, mode, a.lastModifiedTime().toInstant(), null, null);
             } else {
+                String digest = known.get(path);
                 e = new Manifest.FileEntry(path, Manifest.Type.FILE, a.size(), mode, a.lastModifiedTime().toInstant(),
-                        sha256(p), null);
+                        digest != null ? digest : sha256(p), null);
             }
             out.put(path, e);
         }

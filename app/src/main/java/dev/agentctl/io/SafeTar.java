@@ -14,19 +14,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -113,7 +116,8 @@ public final class SafeTar {
         }
     }
 
-    public record Result(long files, long directories, long symlinks, long bytes, long skipped) {}
+    /** Counts, and the sha256 (hex) of every file written, by its path below the target ("a/b.txt"). */
+    public record Result(long files, long directories, long symlinks, long bytes, long skipped, Map<String, String> sha256) {}
 
     /** A refused or unreadable archive; the message is one line naming the entry and the reason. */
     public static final class UnsafeArchiveException extends IOException {
@@ -142,6 +146,14 @@ public final class SafeTar {
             PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
 
     private SafeTar() {}
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     public static Result extract(InputStream in, Path target) throws IOException {
         return extract(in, target, Options.defaults());
@@ -265,6 +277,7 @@ public final class SafeTar {
         private long dirs;
         private long links;
         private long skipped;
+        private final Map<String, String> digests = new HashMap<>();
 
         private record Pending(Path path, int mode, FileTime mtime, int depth) {}
 
@@ -313,7 +326,7 @@ public final class SafeTar {
                 setMode(p.path(), p.mode());
                 Files.getFileAttributeView(p.path(), BasicFileAttributeView.class, NOFOLLOW).setTimes(p.mtime(), null, null);
             }
-            return new Result(files, dirs, links, bytes, skipped);
+            return new Result(files, dirs, links, bytes, skipped, digests);
         }
 
         private void handle(TarArchiveInputStream tar, TarArchiveEntry entry) throws IOException {
@@ -420,6 +433,7 @@ public final class SafeTar {
             Path file = parentOf(name, segments).resolve(segments.get(segments.size() - 1));
             clearPlace(name, file);
             byte[] buf = new byte[65536];
+            MessageDigest sha = sha256();
             // created owner-only, so a secret is never readable by others before its mode is set below
             try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(file,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW), OWNER_ONLY))) {
@@ -431,8 +445,10 @@ public final class SafeTar {
                                 + options.limits().maxBytes() + "-byte limit");
                     }
                     out.write(buf, 0, n);
+                    sha.update(buf, 0, n);
                 }
             }
+            digests.put(String.join("/", segments), HexFormat.of().formatHex(sha.digest()));
             setMode(file, entry.getMode());
             Files.getFileAttributeView(file, BasicFileAttributeView.class, NOFOLLOW)
                     .setTimes(entry.getLastModifiedTime(), null, null);
