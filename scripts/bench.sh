@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks agentctl beside its peers and prints the figures side by side (medians of several runs).
 #   scripts/bench.sh [list|runtime|fleet|backup|all]   (default all; needs scripts/provision-engine.sh first)
-# Works in a scratch folder under ${BENCH_DIR:-/tmp/agentctl-bench} and removes the containers it made.
+# Works in a scratch folder under ${BENCH_DIR:-/tmp/agentctl-bench} and removes the containers and images it made.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 A="$repo/bin/agentctl"
@@ -138,4 +138,5 @@ PY
 fi
 for f in benchlist benchrt benchfl benchbk; do
   docker ps -aq --filter label=dev.agentctl.fleet=$f | xargs -r docker rm -f >/dev/null
+  docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$f-runtime" | xargs -r docker rmi -f >/dev/null
 done
