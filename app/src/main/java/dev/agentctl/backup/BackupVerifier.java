@@ -1,5 +1,7 @@
 package dev.agentctl.backup;
 
+import dev.agentctl.io.Hashing;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,7 +12,6 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 import dev.agentctl.io.SafeTar;
@@ -62,7 +62,7 @@ public final class BackupVerifier {
         long entries = 0;
         long bytes = 0;
         String last = null;
-        MessageDigest fileDigest = BackupWriter.sha256();
+        MessageDigest fileDigest = Hashing.sha256();
         // the digest sits below the buffer: gzip's mark/reset must not make it see bytes twice
         try (InputStream raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest),
                 1 << 16)) {
@@ -91,10 +91,10 @@ public final class BackupVerifier {
                         problems.add("unsafe entry: " + unsafe.getMessage());
                         continue;
                     }
-                    if (clean.equals(Manifest.ENTRY_NAME) && isRegular(e)) {
+                    if (clean.equals(Manifest.ENTRY_NAME) && SafeTar.isRegular(e)) {
                         manifestSeen = true;
                         try {
-                            manifest = Manifest.parse(readSmall(tar, e, MAX_MANIFEST_BYTES));
+                            manifest = Manifest.parse(readManifest(tar, e.getSize()));
                         } catch (IOException bad) {
                             problems.add(bad.getMessage());
                         }
@@ -131,7 +131,7 @@ public final class BackupVerifier {
         } else if (manifest != null) {
             problems.addAll(ManifestCheck.compare(manifest, actual, true));
         }
-        checkSidecar(archive, HexFormat.of().formatHex(fileDigest.digest()), manifest, problems);
+        checkSidecar(archive, Hashing.hex(fileDigest), manifest, problems);
         return new Result(archive, manifest, problems, entries, bytes);
     }
 
@@ -140,11 +140,6 @@ public final class BackupVerifier {
         if (clean.equals(Manifest.PREFIX)) return ".";
         if (clean.startsWith(Manifest.PREFIX + "/")) return clean.substring(Manifest.PREFIX.length() + 1);
         return null;
-    }
-
-    private static boolean isRegular(TarArchiveEntry e) {
-        byte f = e.getLinkFlag();
-        return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG;
     }
 
     private static Manifest.FileEntry describe(TarArchiveEntry e, String path, InputStream data, List<String> problems)
@@ -163,8 +158,8 @@ public final class BackupVerifier {
             problems.add("unsafe entry: FIFO " + shown);
         } else if (e.isDirectory()) {
             return new Manifest.FileEntry(path, Manifest.Type.DIR, 0, mode, e.getLastModifiedTime().toInstant(), null, null);
-        } else if (isRegular(e)) {
-            MessageDigest d = BackupWriter.sha256();
+        } else if (SafeTar.isRegular(e)) {
+            MessageDigest d = Hashing.sha256();
             byte[] buf = new byte[1 << 16];
             long size = 0;
             int n;
@@ -173,16 +168,17 @@ public final class BackupVerifier {
                 size += n;
             }
             return new Manifest.FileEntry(path, Manifest.Type.FILE, size, mode, e.getLastModifiedTime().toInstant(),
-                    HexFormat.of().formatHex(d.digest()), null);
+                    Hashing.hex(d), null);
         } else {
             problems.add("unsupported entry type '" + (char) e.getLinkFlag() + "': " + shown);
         }
         return null;
     }
 
-    private static byte[] readSmall(InputStream in, TarArchiveEntry e, int max) throws IOException {
-        if (e.getSize() > max) throw new IOException("manifest.json is too large (" + e.getSize() + " bytes)");
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, e.getSize()));
+    /** The bytes of a manifest.json entry of {@code size} bytes, refused above {@link #MAX_MANIFEST_BYTES}. */
+    static byte[] readManifest(InputStream in, long size) throws IOException {
+        if (size > MAX_MANIFEST_BYTES) throw new IOException("manifest.json is too large (" + size + " bytes)");
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(0, size));
         byte[] buf = new byte[1 << 16];
         int n;
         while ((n = in.read(buf)) >= 0) out.write(buf, 0, n);

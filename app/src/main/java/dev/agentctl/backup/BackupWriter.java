@@ -1,5 +1,7 @@
 package dev.agentctl.backup;
 
+import dev.agentctl.io.Hashing;
+
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -23,7 +25,6 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +32,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -253,7 +253,7 @@ public final class BackupWriter {
     private Written writeArchive(FileChannel channel, Path instanceDir, Metadata meta, Instant createdAt,
                                  Quiescer quiescer) throws Exception {
         Written w = new Written();
-        MessageDigest archiveDigest = sha256();
+        MessageDigest archiveDigest = Hashing.sha256();
         CountingOutputStream counted = new CountingOutputStream(
                 new DigestOutputStream(archiveOutput.apply(Channels.newOutputStream(channel)), archiveDigest));
         // Not closed through try-with-resources: closing would close the channel, which the caller still needs.
@@ -302,7 +302,7 @@ public final class BackupWriter {
         buffered.flush();
         w.manifest = manifest;
         w.archiveSize = counted.count;
-        w.archiveSha256 = HexFormat.of().formatHex(archiveDigest.digest());
+        w.archiveSha256 = Hashing.hex(archiveDigest);
         return w;
     }
 
@@ -375,7 +375,7 @@ public final class BackupWriter {
 
     /** Copies exactly {@code size} bytes (the size the header promised) and returns their sha256. */
     private static String copyFile(OutputStream tar, Path p, String rel, long size, Written w) throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Hashing.sha256();
         byte[] buf = new byte[1 << 16];
         long left = size;
         try (InputStream in = Files.newInputStream(p, NOFOLLOW)) {
@@ -394,16 +394,9 @@ public final class BackupWriter {
                 w.warnings.add(rel + " grew while it was read; archived its first " + size + " bytes");
             }
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return Hashing.hex(digest);
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static void fsyncFolder(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

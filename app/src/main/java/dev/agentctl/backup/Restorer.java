@@ -1,6 +1,7 @@
 package dev.agentctl.backup;
 
-import java.io.ByteArrayOutputStream;
+import dev.agentctl.io.Hashing;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +87,7 @@ public final class Restorer {
         try {
             byte[][] manifestJson = new byte[1][];
             SafeTar.Options options = new SafeTar.Options(limits, Manifest.PREFIX, (name, entry, data) -> {
-                if (name.equals(Manifest.ENTRY_NAME)) manifestJson[0] = readSmall(data, entry.getSize());
+                if (name.equals(Manifest.ENTRY_NAME)) manifestJson[0] = BackupVerifier.readManifest(data, entry.getSize());
             }, false);
             SafeTar.Result extracted;
             try (InputStream in = Files.newInputStream(archive)) {
@@ -174,19 +174,12 @@ public final class Restorer {
     }
 
     private static String sha256(Path file) throws IOException {
-        MessageDigest d = BackupWriter.sha256();
+        MessageDigest d = Hashing.sha256();
         byte[] buf = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
             int n;
             while ((n = in.read(buf)) >= 0) d.update(buf, 0, n);
         }
-        return HexFormat.of().formatHex(d.digest());
-    }
-
-    private static byte[] readSmall(InputStream in, long size) throws IOException {
-        if (size > BackupVerifier.MAX_MANIFEST_BYTES) throw new IOException("manifest.json is too large (" + size + " bytes)");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        in.transferTo(out);
-        return out.toByteArray();
+        return Hashing.hex(d);
     }
 }

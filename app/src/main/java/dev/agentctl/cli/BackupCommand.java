@@ -54,7 +54,7 @@ final class BackupCommand extends BaseCommand {
             out().println("No instances to back up.");
             return 0;
         }
-        Path dir = to != null ? to.toAbsolutePath() : fleet.backupsDir();
+        Path dir = backupsDir(fleet, to);
         List<BackupService.Report> reports;
         try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10));
              Engine engine = "online".equals(m) ? null : Engine.connect()) {

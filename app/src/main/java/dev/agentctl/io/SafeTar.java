@@ -25,7 +25,6 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -147,13 +146,12 @@ public final class SafeTar {
 
     private SafeTar() {}
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** A regular file entry (the three link flags tar uses for one). */
+    public static boolean isRegular(TarArchiveEntry e) {
+        byte f = e.getLinkFlag();
+        return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG;
     }
+
 
     public static Result extract(InputStream in, Path target) throws IOException {
         return extract(in, target, Options.defaults());
@@ -367,11 +365,6 @@ public final class SafeTar {
             }
         }
 
-        private static boolean isRegular(TarArchiveEntry e) {
-            byte f = e.getLinkFlag();
-            return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG;
-        }
-
         private void checkDeclaredSize(TarArchiveEntry entry) throws UnsafeArchiveException {
             long size = entry.getSize();
             if (size < 0 || size > options.limits().maxBytes() - bytes) {
@@ -433,7 +426,7 @@ public final class SafeTar {
             Path file = parentOf(name, segments).resolve(segments.get(segments.size() - 1));
             clearPlace(name, file);
             byte[] buf = new byte[65536];
-            MessageDigest sha = sha256();
+            MessageDigest sha = Hashing.sha256();
             // created owner-only, so a secret is never readable by others before its mode is set below
             try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(file,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW), OWNER_ONLY))) {
@@ -448,7 +441,7 @@ public final class SafeTar {
                     sha.update(buf, 0, n);
                 }
             }
-            digests.put(String.join("/", segments), HexFormat.of().formatHex(sha.digest()));
+            digests.put(String.join("/", segments), Hashing.hex(sha));
             setMode(file, entry.getMode());
             Files.getFileAttributeView(file, BasicFileAttributeView.class, NOFOLLOW)
                     .setTimes(entry.getLastModifiedTime(), null, null);

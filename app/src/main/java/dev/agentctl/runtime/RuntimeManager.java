@@ -11,6 +11,7 @@ import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.Skeleton;
 import dev.agentctl.io.AtomicFiles;
+import dev.agentctl.io.Hashing;
 import dev.agentctl.io.SafeTar;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.SpecBuilder;
@@ -27,7 +28,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,7 +129,7 @@ public final class RuntimeManager {
      */
     public String sourceHash() {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            MessageDigest md = Hashing.sha256();
             Consumer<String> add = s -> md.update((s + "\n").getBytes(StandardCharsets.UTF_8));
             builderArgs().forEach((k, v) -> add.accept(k + "=" + v));
             for (Map<String, byte[]> files : List.of(builderFiles(), imageFiles())) {
@@ -145,14 +145,12 @@ public final class RuntimeManager {
             if (src != null) {
                 for (Path p : BuildContext.sourceFiles(src)) {
                     add.accept(src.relativize(p).toString());
-                    md.update(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+                    md.update(Hashing.sha256().digest(Files.readAllBytes(p)));
                 }
             }
-            return HexFormat.of().formatHex(md.digest());
+            return Hashing.hex(md);
         } catch (IOException e) {
             throw AgentctlException.failed("cannot read the runtime source: " + e.getMessage(), e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

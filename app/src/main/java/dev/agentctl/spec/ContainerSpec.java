@@ -1,9 +1,7 @@
 package dev.agentctl.spec;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.agentctl.io.Hashing;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +84,7 @@ public record ContainerSpec(
     public String hash() {
         StringBuilder sb = new StringBuilder();
         settings().forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
-        return sha(sb.toString());
+        return Hashing.sha256Hex(sb.toString());
     }
 
     public static final String LABEL_SETTINGS = "dev.agentctl.settings";
@@ -104,7 +102,7 @@ public record ContainerSpec(
         StringBuilder sb = new StringBuilder();
         settings().forEach((k, v) -> {
             if (!k.equals("labels")) {
-                sb.append(sb.length() == 0 ? "" : ",").append(k).append(':').append(sha(v).substring(0, 8));
+                sb.append(sb.length() == 0 ? "" : ",").append(k).append(':').append(Hashing.sha256Hex(v).substring(0, 8));
             }
         });
         return sb.toString();
@@ -127,13 +125,5 @@ public record ContainerSpec(
             }
         }
         return changed;
-    }
-
-    private static String sha(String v) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(v.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

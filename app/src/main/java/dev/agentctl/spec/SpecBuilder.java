@@ -10,10 +10,7 @@ import dev.agentctl.runtime.RuntimeManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,8 +126,8 @@ public final class SpecBuilder {
     static String digest(Path file) {
         try {
             byte[] bytes = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 16);
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return dev.agentctl.io.Hashing.sha256Hex(bytes).substring(0, 16);
+        } catch (IOException e) {
             return "unreadable";
         }
     }
