@@ -6,8 +6,7 @@ import java.util.Properties;
 
 /** agentctl's version, from the build. */
 public final class Version {
-    private Version() {
-    }
+    private Version() {}
 
     public static String get() {
         Properties p = new Properties();

@@ -1,5 +1,8 @@
 package dev.agentctl.backup;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentctl.io.SafeTar;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,14 +16,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-
-import dev.agentctl.io.SafeTar;
 
 /**
  * Lists the backups under a backups folder ({@code <dir>/<instance>/<instance>-<stamp>.tar.gz}).
@@ -51,7 +49,8 @@ public final class BackupCatalog {
         List<String> problems = new ArrayList<>();
         if (!Files.isDirectory(backupsDir)) return new Listing(backups, problems);
         for (Path dir : children(backupsDir)) {
-            if (!BackupWriter.NAME.matcher(dir.getFileName().toString()).matches() || !Files.isDirectory(dir, NOFOLLOW)) continue;
+            if (!BackupWriter.NAME.matcher(dir.getFileName().toString()).matches() || !Files.isDirectory(dir, NOFOLLOW))
+                continue;
             Listing one = list(backupsDir, dir.getFileName().toString());
             backups.addAll(one.backups());
             problems.addAll(one.problems());
@@ -62,7 +61,8 @@ public final class BackupCatalog {
 
     /** The backups of one instance, newest first. */
     public static Listing list(Path backupsDir, String instance) throws IOException {
-        if (!BackupWriter.NAME.matcher(instance).matches()) throw new IllegalArgumentException("bad instance name: " + instance);
+        if (!BackupWriter.NAME.matcher(instance).matches())
+            throw new IllegalArgumentException("bad instance name: " + instance);
         List<Backup> backups = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Path dir = backupsDir.resolve(instance);
@@ -73,7 +73,8 @@ public final class BackupCatalog {
             try {
                 Found f = manifestOf(p);
                 if (!instance.equals(f.manifest.instance())) {
-                    problems.add(p + ": manifest names instance '" + f.manifest.instance() + "', folder is '" + instance + "'");
+                    problems.add(p + ": manifest names instance '" + f.manifest.instance() + "', folder is '" + instance
+                            + "'");
                 }
                 backups.add(new Backup(p, f.manifest.instance(), f.manifest.createdAt(), Files.size(p), f.fromSidecar));
             } catch (IOException e) {
@@ -114,7 +115,8 @@ public final class BackupCatalog {
         BackupWriter.fsyncFolder(archive.toAbsolutePath().getParent());
     }
 
-    private static final Comparator<Backup> NEWEST_FIRST = Comparator.comparing(Backup::createdAt).reversed()
+    private static final Comparator<Backup> NEWEST_FIRST = Comparator.comparing(Backup::createdAt)
+            .reversed()
             .thenComparing(b -> b.archive().getFileName().toString(), Comparator.reverseOrder());
 
     private record Found(Manifest manifest, boolean fromSidecar) {}
@@ -140,13 +142,15 @@ public final class BackupCatalog {
         byte[] json = null;
         String last = null;
         try (InputStream in = Files.newInputStream(archive);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
-                     new BufferedInputStream(in, 1 << 16)), StandardCharsets.UTF_8.name())) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(
+                        new GzipCompressorInputStream(new BufferedInputStream(in, 1 << 16)),
+                        StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 last = e.getName();
                 if (SafeTar.normalizeName(last).equals(Manifest.ENTRY_NAME)) {
-                    if (e.getSize() > BackupVerifier.MAX_MANIFEST_BYTES) throw new IOException("manifest.json is too large");
+                    if (e.getSize() > BackupVerifier.MAX_MANIFEST_BYTES)
+                        throw new IOException("manifest.json is too large");
                     ByteArrayOutputStream out = new ByteArrayOutputStream();
                     tar.transferTo(out);
                     json = out.toByteArray();
@@ -155,8 +159,9 @@ public final class BackupCatalog {
                 }
             }
         } catch (IOException e) {
-            throw new IOException("unreadable archive" + (last == null ? "" : " after entry '" + last + "'")
-                    + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "unreadable archive" + (last == null ? "" : " after entry '" + last + "'") + ": " + e.getMessage(),
+                    e);
         }
         if (json == null) throw new IOException("no manifest.json as the last entry");
         return Manifest.parse(json);

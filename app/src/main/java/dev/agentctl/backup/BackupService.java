@@ -34,9 +34,16 @@ public final class BackupService {
      * What happened for one instance; {@code error} is null when the archive was written. {@code held} is how long
      * the container was paused or stopped, null when nothing was held (online, or no running container).
      */
-    public record Report(String instance, Path archive, long archiveSize, long bytesRead, int files, Duration held,
-                         String mode, String error, List<String> warnings) {
-    }
+    public record Report(
+            String instance,
+            Path archive,
+            long archiveSize,
+            long bytesRead,
+            int files,
+            Duration held,
+            String mode,
+            String error,
+            List<String> warnings) {}
 
     private final Fleet fleet;
     private final Engine engine;
@@ -51,7 +58,8 @@ public final class BackupService {
 
     /** Backs up readable instances; see {@link #backupFolders}. */
     public List<Report> backup(List<Instance> instances, Path to, String mode) {
-        return backupFolders(instances.stream().map(i -> new Fleet.Loaded(i.name(), i, null)).toList(), to, mode);
+        return backupFolders(
+                instances.stream().map(i -> new Fleet.Loaded(i.name(), i, null)).toList(), to, mode);
     }
 
     /**
@@ -134,13 +142,26 @@ public final class BackupService {
         Instance i = loaded.instance();
         try {
             Optional<ContainerInfo> c = engine == null ? Optional.empty() : engine.inspect(fleet.containerName(name));
-            String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME)).orElse(fleet.currentRuntime().getFileName().toString());
-            BackupWriter.Metadata meta = new BackupWriter.Metadata(name, i == null ? null : i.port(), i == null ? null : i.model(),
-                    runtime, dev.agentctl.Version.get());
+            String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME))
+                    .orElse(fleet.currentRuntime().getFileName().toString());
+            BackupWriter.Metadata meta = new BackupWriter.Metadata(
+                    name,
+                    i == null ? null : i.port(),
+                    i == null ? null : i.model(),
+                    runtime,
+                    dev.agentctl.Version.get());
             Path dir = i == null ? fleet.instanceDir(name) : i.dir();
             BackupWriter.Result r = new BackupWriter().write(dir, to, meta, quiescer(c, mode));
-            return new Report(name, r.archive(), r.archiveSize(), r.bytesRead(), r.fileCount(),
-                    holds(c, mode) ? r.quiesced() : null, mode, null, r.warnings());
+            return new Report(
+                    name,
+                    r.archive(),
+                    r.archiveSize(),
+                    r.bytesRead(),
+                    r.fileCount(),
+                    holds(c, mode) ? r.quiesced() : null,
+                    mode,
+                    null,
+                    r.warnings());
         } catch (IOException | RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 if (t instanceof AgentctlException a && a.exitCode() == AgentctlException.ENGINE_UNREACHABLE) {
@@ -157,7 +178,9 @@ public final class BackupService {
 
     /** Whether this backup pauses or stops the container: only a running one, and never online. */
     private static boolean holds(Optional<ContainerInfo> container, String mode) {
-        return !"online".equals(mode) && container.isPresent() && container.get().running();
+        return !"online".equals(mode)
+                && container.isPresent()
+                && container.get().running();
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.agentctl.backup;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentctl.io.Hashing;
-
+import dev.agentctl.io.SafeTar;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,14 +17,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-
-import dev.agentctl.io.SafeTar;
 
 /**
  * Checks a backup archive without extracting it: reads every byte, recomputes each file's sha256 and compares
@@ -40,6 +37,7 @@ public final class BackupVerifier {
 
     /** A manifest larger than this is refused (about 200 bytes per file: ~300,000 files). */
     static final int MAX_MANIFEST_BYTES = 64 << 20;
+
     static final long MAX_ENTRIES = SafeTar.Limits.defaults().maxEntries();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -64,8 +62,8 @@ public final class BackupVerifier {
         String last = null;
         MessageDigest fileDigest = Hashing.sha256();
         // the digest sits below the buffer: gzip's mark/reset must not make it see bytes twice
-        try (InputStream raw = new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest),
-                1 << 16)) {
+        try (InputStream raw =
+                new BufferedInputStream(new DigestInputStream(Files.newInputStream(archive), fileDigest), 1 << 16)) {
             GzipCompressorInputStream gzip;
             try {
                 gzip = new GzipCompressorInputStream(raw);
@@ -83,7 +81,8 @@ public final class BackupVerifier {
                     }
                     String name = e.getName();
                     last = name;
-                    if (manifestSeen) problems.add("manifest.json is not the last entry: " + show(name) + " follows it");
+                    if (manifestSeen)
+                        problems.add("manifest.json is not the last entry: " + show(name) + " follows it");
                     String clean;
                     try {
                         clean = SafeTar.normalizeName(name);
@@ -147,8 +146,14 @@ public final class BackupVerifier {
         String shown = show(e.getName());
         int mode = e.getMode() & 0777;
         if (e.isSymbolicLink()) {
-            return new Manifest.FileEntry(path, Manifest.Type.SYMLINK, 0, mode, e.getLastModifiedTime().toInstant(),
-                    null, e.getLinkName());
+            return new Manifest.FileEntry(
+                    path,
+                    Manifest.Type.SYMLINK,
+                    0,
+                    mode,
+                    e.getLastModifiedTime().toInstant(),
+                    null,
+                    e.getLinkName());
         }
         if (e.isLink()) {
             problems.add("unsafe entry: hard link " + shown);
@@ -157,7 +162,8 @@ public final class BackupVerifier {
         } else if (e.isFIFO()) {
             problems.add("unsafe entry: FIFO " + shown);
         } else if (e.isDirectory()) {
-            return new Manifest.FileEntry(path, Manifest.Type.DIR, 0, mode, e.getLastModifiedTime().toInstant(), null, null);
+            return new Manifest.FileEntry(
+                    path, Manifest.Type.DIR, 0, mode, e.getLastModifiedTime().toInstant(), null, null);
         } else if (SafeTar.isRegular(e)) {
             MessageDigest d = Hashing.sha256();
             byte[] buf = new byte[1 << 16];
@@ -167,8 +173,14 @@ public final class BackupVerifier {
                 d.update(buf, 0, n);
                 size += n;
             }
-            return new Manifest.FileEntry(path, Manifest.Type.FILE, size, mode, e.getLastModifiedTime().toInstant(),
-                    Hashing.hex(d), null);
+            return new Manifest.FileEntry(
+                    path,
+                    Manifest.Type.FILE,
+                    size,
+                    mode,
+                    e.getLastModifiedTime().toInstant(),
+                    Hashing.hex(d),
+                    null);
         } else {
             problems.add("unsupported entry type '" + (char) e.getLinkFlag() + "': " + shown);
         }
@@ -192,7 +204,8 @@ public final class BackupVerifier {
             JsonNode side = JSON.readTree(sidecar.toFile());
             String want = side.path("archiveSha256").asText("");
             if (!want.equals(archiveSha256)) {
-                problems.add("sidecar " + sidecar.getFileName() + " records sha256 " + want + " but the archive has " + archiveSha256);
+                problems.add("sidecar " + sidecar.getFileName() + " records sha256 " + want + " but the archive has "
+                        + archiveSha256);
             }
             if (manifest != null && !Manifest.fromTree(side.get("manifest")).equals(manifest)) {
                 problems.add("sidecar " + sidecar.getFileName() + " holds a different manifest than the archive");

@@ -1,7 +1,9 @@
 package dev.agentctl.backup;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentctl.io.Hashing;
-
+import dev.agentctl.io.SafeTar;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -37,15 +39,10 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-
-import dev.agentctl.io.SafeTar;
 
 /**
  * Writes one backup archive {@code <backupsDir>/<name>/<name>-<yyyyMMdd'T'HHmmss'Z'>.tar.gz} of an instance
@@ -70,7 +67,7 @@ public final class BackupWriter {
         AutoCloseable quiesce() throws Exception;
 
         static Quiescer none() {
-            return () -> () -> { };
+            return () -> () -> {};
         }
     }
 
@@ -83,10 +80,18 @@ public final class BackupWriter {
      * @param fileCount regular files archived
      * @param warnings  skipped special files, files that grew while read; empty normally
      */
-    public record Result(Path archive, Path sidecar, Manifest manifest, long archiveSize, long bytesRead,
-                         int fileCount, Duration quiesced, List<String> warnings) {}
+    public record Result(
+            Path archive,
+            Path sidecar,
+            Manifest manifest,
+            long archiveSize,
+            long bytesRead,
+            int fileCount,
+            Duration quiesced,
+            List<String> warnings) {}
 
-    static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     static final String SIDECAR_SUFFIX = ".manifest.json";
     static final String PARTIAL_SUFFIX = ".partial";
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -145,16 +150,20 @@ public final class BackupWriter {
         }
         FileChannel channel;
         try {
-            channel = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW),
+            channel = FileChannel.open(
+                    partial,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW),
                     OWNER_ONLY_FILE);
         } catch (FileAlreadyExistsException e) {
             // not ours to delete: another run is writing this very backup
-            throw new IOException("backup of instance " + instance + " failed: another backup run is writing " + partial, e);
+            throw new IOException(
+                    "backup of instance " + instance + " failed: another backup run is writing " + partial, e);
         } catch (IOException e) {
             throw new IOException("backup of instance " + instance + " failed: " + describe(e), e);
         }
         boolean sidecarPlaced = false;
-        try (channel; FileLock lock = channel.tryLock()) {
+        try (channel;
+                FileLock lock = channel.tryLock()) {
             if (lock == null) throw new IOException(partial + " is locked by another backup run");
             Written w = writeArchive(channel, instanceDir, meta, createdAt, quiescer);
             channel.force(true);
@@ -164,19 +173,29 @@ public final class BackupWriter {
             side.put("archiveSize", w.archiveSize);
             side.put("archiveSha256", w.archiveSha256);
             side.set("manifest", w.manifest.toTree());
-            try (FileChannel sc = FileChannel.open(sidecarPartial,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW), OWNER_ONLY_FILE)) {
+            try (FileChannel sc = FileChannel.open(
+                    sidecarPartial,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW),
+                    OWNER_ONLY_FILE)) {
                 sc.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(side)));
                 sc.force(true);
             }
             if (Files.exists(archive, NOFOLLOW)) {
-                throw new FileAlreadyExistsException(archive.toString(), null, "a backup of that second already exists");
+                throw new FileAlreadyExistsException(
+                        archive.toString(), null, "a backup of that second already exists");
             }
             Files.move(sidecarPartial, sidecar, StandardCopyOption.ATOMIC_MOVE);
             sidecarPlaced = true;
             Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
             fsyncFolder(dir);
-            return new Result(archive, sidecar, w.manifest, w.archiveSize, w.bytesRead, w.fileCount, w.quiesced,
+            return new Result(
+                    archive,
+                    sidecar,
+                    w.manifest,
+                    w.archiveSize,
+                    w.bytesRead,
+                    w.fileCount,
+                    w.quiesced,
                     List.copyOf(w.warnings));
         } catch (Exception | Error e) {
             deleteQuietly(partial, e);
@@ -224,7 +243,8 @@ public final class BackupWriter {
     private static boolean inUse(Path partial) throws IOException {
         String n = partial.getFileName().toString();
         if (n.endsWith(".tar.gz" + SIDECAR_SUFFIX + PARTIAL_SUFFIX)) {
-            String archivePartial = n.substring(0, n.length() - (SIDECAR_SUFFIX + PARTIAL_SUFFIX).length()) + PARTIAL_SUFFIX;
+            String archivePartial =
+                    n.substring(0, n.length() - (SIDECAR_SUFFIX + PARTIAL_SUFFIX).length()) + PARTIAL_SUFFIX;
             Path owner = partial.resolveSibling(archivePartial);
             return Files.exists(owner, NOFOLLOW) && inUse(owner);
         }
@@ -250,8 +270,9 @@ public final class BackupWriter {
         final List<String> warnings = new ArrayList<>();
     }
 
-    private Written writeArchive(FileChannel channel, Path instanceDir, Metadata meta, Instant createdAt,
-                                 Quiescer quiescer) throws Exception {
+    private Written writeArchive(
+            FileChannel channel, Path instanceDir, Metadata meta, Instant createdAt, Quiescer quiescer)
+            throws Exception {
         Written w = new Written();
         MessageDigest archiveDigest = Hashing.sha256();
         CountingOutputStream counted = new CountingOutputStream(
@@ -267,7 +288,7 @@ public final class BackupWriter {
         List<Manifest.FileEntry> entries = new ArrayList<>();
         long start = System.nanoTime();
         AutoCloseable quiesced = quiescer.quiesce();
-        AutoCloseable handle = quiesced != null ? quiesced : () -> { };
+        AutoCloseable handle = quiesced != null ? quiesced : () -> {};
         Throwable failure = null;
         try {
             addTree(tar, instanceDir, "", entries, w);
@@ -281,14 +302,22 @@ public final class BackupWriter {
                 if (failure != null) {
                     failure.addSuppressed(closeFailure);
                 } else {
-                    throw new IOException("releasing the quiesced instance failed: " + describe(closeFailure), closeFailure);
+                    throw new IOException(
+                            "releasing the quiesced instance failed: " + describe(closeFailure), closeFailure);
                 }
             } finally {
                 w.quiesced = Duration.ofNanos(System.nanoTime() - start);
             }
         }
-        Manifest manifest = new Manifest(Manifest.FORMAT_VERSION, meta.agentctlVersion(), meta.instance(), meta.port(),
-                meta.model(), meta.runtimeBuild(), createdAt, entries);
+        Manifest manifest = new Manifest(
+                Manifest.FORMAT_VERSION,
+                meta.agentctlVersion(),
+                meta.instance(),
+                meta.port(),
+                meta.model(),
+                meta.runtimeBuild(),
+                createdAt,
+                entries);
         byte[] json = manifest.toJson();
         TarArchiveEntry me = new TarArchiveEntry(Manifest.ENTRY_NAME, TarConstants.LF_NORMAL);
         me.setSize(json.length);
@@ -306,14 +335,16 @@ public final class BackupWriter {
         return w;
     }
 
-    private static void addTree(TarArchiveOutputStream tar, Path dir, String rel, List<Manifest.FileEntry> out,
-                                Written w) throws IOException {
+    private static void addTree(
+            TarArchiveOutputStream tar, Path dir, String rel, List<Manifest.FileEntry> out, Written w)
+            throws IOException {
         addOne(tar, dir, rel, out, w);
         List<Path> children;
         try (Stream<Path> s = Files.list(dir)) {
             children = new ArrayList<>(s.toList());
         }
-        children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        children.sort(
+                (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
         for (Path child : children) {
             String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
             if (Files.isDirectory(child, NOFOLLOW)) {
@@ -324,8 +355,8 @@ public final class BackupWriter {
         }
     }
 
-    private static void addOne(TarArchiveOutputStream tar, Path p, String rel, List<Manifest.FileEntry> out,
-                               Written w) throws IOException {
+    private static void addOne(TarArchiveOutputStream tar, Path p, String rel, List<Manifest.FileEntry> out, Written w)
+            throws IOException {
         PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, NOFOLLOW);
         int mode = SafeTar.modeBits(a.permissions());
         String manifestPath = rel.isEmpty() ? "." : rel;
@@ -356,10 +387,16 @@ public final class BackupWriter {
             w.fileCount++;
         }
         tar.closeArchiveEntry();
-        Manifest.Type type = a.isDirectory() ? Manifest.Type.DIR
-                : a.isSymbolicLink() ? Manifest.Type.SYMLINK : Manifest.Type.FILE;
-        out.add(new Manifest.FileEntry(manifestPath, type, a.isRegularFile() ? a.size() : 0, mode,
-                e.getLastModifiedTime().toInstant(), sha, e.isSymbolicLink() ? e.getLinkName() : null));
+        Manifest.Type type =
+                a.isDirectory() ? Manifest.Type.DIR : a.isSymbolicLink() ? Manifest.Type.SYMLINK : Manifest.Type.FILE;
+        out.add(new Manifest.FileEntry(
+                manifestPath,
+                type,
+                a.isRegularFile() ? a.size() : 0,
+                mode,
+                e.getLastModifiedTime().toInstant(),
+                sha,
+                e.isSymbolicLink() ? e.getLinkName() : null));
     }
 
     private static void owner(TarArchiveEntry e, Path p, PosixFileAttributes a) {
@@ -396,7 +433,6 @@ public final class BackupWriter {
         }
         return Hashing.hex(digest);
     }
-
 
     static void fsyncFolder(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -1,15 +1,14 @@
 package dev.agentctl.backup;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The {@code manifest.json} written as the last entry of every backup archive.
@@ -39,7 +38,9 @@ public record Manifest(
     }
 
     public enum Type {
-        FILE("file"), DIR("dir"), SYMLINK("symlink");
+        FILE("file"),
+        DIR("dir"),
+        SYMLINK("symlink");
 
         private final String json;
 
@@ -78,7 +79,8 @@ public record Manifest(
         root.put("formatVersion", formatVersion);
         root.put("agentctlVersion", agentctlVersion);
         root.put("instance", instance);
-        if (port == null) root.putNull("port"); else root.put("port", port);
+        if (port == null) root.putNull("port");
+        else root.put("port", port);
         root.put("model", model);
         root.put("runtimeBuild", runtimeBuild);
         root.put("createdAt", createdAt.toString());
@@ -112,7 +114,8 @@ public record Manifest(
         if (root == null || !root.isObject()) throw new IOException("manifest.json is not a JSON object");
         int version = root.path("formatVersion").asInt(-1);
         if (version != FORMAT_VERSION) {
-            throw new IOException("manifest.json has formatVersion " + root.path("formatVersion") + ", expected " + FORMAT_VERSION);
+            throw new IOException(
+                    "manifest.json has formatVersion " + root.path("formatVersion") + ", expected " + FORMAT_VERSION);
         }
         JsonNode filesNode = root.get("files");
         if (filesNode == null || !filesNode.isArray()) throw new IOException("manifest.json has no files list");
@@ -129,12 +132,20 @@ public record Manifest(
             String sha = f.hasNonNull("sha256") ? f.get("sha256").asText() : null;
             String target = f.hasNonNull("target") ? f.get("target").asText() : null;
             if (type == Type.FILE && sha == null) throw new IOException("manifest.json: no sha256 for file " + path);
-            if (type == Type.SYMLINK && target == null) throw new IOException("manifest.json: no target for symlink " + path);
+            if (type == Type.SYMLINK && target == null)
+                throw new IOException("manifest.json: no target for symlink " + path);
             files.add(new FileEntry(path, type, f.path("size").asLong(0), mode, instant(f, "mtime"), sha, target));
         }
         Integer port = root.hasNonNull("port") ? root.get("port").asInt() : null;
-        return new Manifest(version, text(root, "agentctlVersion"), requireText(root, "instance"), port,
-                text(root, "model"), text(root, "runtimeBuild"), instant(root, "createdAt"), files);
+        return new Manifest(
+                version,
+                text(root, "agentctlVersion"),
+                requireText(root, "instance"),
+                port,
+                text(root, "model"),
+                text(root, "runtimeBuild"),
+                instant(root, "createdAt"),
+                files);
     }
 
     private static String text(JsonNode n, String field) {
@@ -142,7 +153,8 @@ public record Manifest(
     }
 
     private static String requireText(JsonNode n, String field) throws IOException {
-        if (!n.hasNonNull(field) || !n.get(field).isTextual()) throw new IOException("manifest.json: missing field " + field);
+        if (!n.hasNonNull(field) || !n.get(field).isTextual())
+            throw new IOException("manifest.json: missing field " + field);
         return n.get(field).asText();
     }
 

@@ -30,20 +30,24 @@ final class ManifestCheck {
                 continue;
             }
             if (got.type() != want.type()) {
-                problems.add("type mismatch: " + p + " is a " + got.type().json() + ", manifest says " + want.type().json());
+                problems.add("type mismatch: " + p + " is a " + got.type().json() + ", manifest says "
+                        + want.type().json());
                 continue;
             }
             if (want.type() == Manifest.Type.FILE && got.size() != want.size()) {
                 problems.add("size mismatch: " + p + " has " + got.size() + " bytes, manifest says " + want.size());
             }
             if (want.type() != Manifest.Type.SYMLINK && got.mode() != want.mode()) {
-                problems.add("mode mismatch: " + p + " is " + got.modeString() + ", manifest says " + want.modeString());
+                problems.add(
+                        "mode mismatch: " + p + " is " + got.modeString() + ", manifest says " + want.modeString());
             }
             if (want.type() == Manifest.Type.FILE && !Objects.equals(got.sha256(), want.sha256())) {
-                problems.add("checksum mismatch: " + p + " has sha256 " + got.sha256() + ", manifest says " + want.sha256());
+                problems.add(
+                        "checksum mismatch: " + p + " has sha256 " + got.sha256() + ", manifest says " + want.sha256());
             }
             if (want.type() == Manifest.Type.SYMLINK && !Objects.equals(got.target(), want.target())) {
-                problems.add("symlink target mismatch: " + p + " -> " + got.target() + ", manifest says " + want.target());
+                problems.add(
+                        "symlink target mismatch: " + p + " -> " + got.target() + ", manifest says " + want.target());
             }
             if (compareMtime && !Objects.equals(got.mtime(), want.mtime())) {
                 problems.add("mtime mismatch: " + p + " is " + got.mtime() + ", manifest says " + want.mtime());

@@ -25,8 +25,7 @@ import java.util.function.Function;
 public final class Migrator {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record Migrated(Instance instance, List<String> movedSecrets, Path workspaceFrom) {
-    }
+    public record Migrated(Instance instance, List<String> movedSecrets, Path workspaceFrom) {}
 
     private final Fleet fleet;
 
@@ -46,7 +45,8 @@ public final class Migrator {
         JsonNode original = Fleet.readJson(configFile);
         Scaffolder scaffolder = new Scaffolder(fleet);
         String bind = fleet.config().defaults().bind();
-        int port = scaffolder.choosePort(requestedPort, original.path("gateway").path("port").asInt(0), bind, null);
+        int port = scaffolder.choosePort(
+                requestedPort, original.path("gateway").path("port").asInt(0), bind, null);
         NanobotConfigMigration.Result m = NanobotConfigMigration.migrate(original, port);
         Path workspace = workspaceOf(original, from);
 
@@ -58,25 +58,43 @@ public final class Migrator {
         }
         Map<String, String> env = new LinkedHashMap<>(m.env());
         // placeholders the old config already had must exist in .env, or nanobot refuses to start
-        java.util.regex.Matcher ph = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(m.config().toString());
+        java.util.regex.Matcher ph = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}")
+                .matcher(m.config().toString());
         while (ph.find()) {
             env.putIfAbsent(ph.group(1), System.getenv().getOrDefault(ph.group(1), ""));
         }
-        Instance instance = new Instance(name, fleet.instanceDir(name), port, model, Validate.provider(provider), "migrated",
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null, null, null, null, null, env);
+        Instance instance = new Instance(
+                name,
+                fleet.instanceDir(name),
+                port,
+                model,
+                Validate.provider(provider),
+                "migrated",
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                env);
         Path workspaceSource = workspace;
-        scaffolder.install(instance, dir -> {
-            Path cfg = dir.resolve("config");
-            AtomicFiles.copyTree(from, cfg, p -> workspaceSource != null && p.startsWith(workspaceSource));
-            AtomicFiles.write(cfg.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m.config()) + "\n",
-                    AtomicFiles.PRIVATE_FILE);
-            Files.createDirectories(cfg.resolve("sessions"));
-            if (workspaceSource != null) {
-                AtomicFiles.copyTree(workspaceSource, dir.resolve("workspace"), p -> false);
-            } else {
-                Files.createDirectories(dir.resolve("workspace"));
-            }
-        }, overrideRenderer);
+        scaffolder.install(
+                instance,
+                dir -> {
+                    Path cfg = dir.resolve("config");
+                    AtomicFiles.copyTree(from, cfg, p -> workspaceSource != null && p.startsWith(workspaceSource));
+                    AtomicFiles.write(
+                            cfg.resolve("config.json"),
+                            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m.config()) + "\n",
+                            AtomicFiles.PRIVATE_FILE);
+                    Files.createDirectories(cfg.resolve("sessions"));
+                    if (workspaceSource != null) {
+                        AtomicFiles.copyTree(workspaceSource, dir.resolve("workspace"), p -> false);
+                    } else {
+                        Files.createDirectories(dir.resolve("workspace"));
+                    }
+                },
+                overrideRenderer);
         return new Migrated(instance, m.movedPaths(), workspace);
     }
 

@@ -1,16 +1,15 @@
 package dev.agentctl.backup;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * Turns a single-instance nanobot {@code config.json} into one that runs inside a fleet container:
@@ -37,7 +36,8 @@ public final class NanobotConfigMigration {
     private NanobotConfigMigration() {}
 
     public static Result migrate(JsonNode original, int port) {
-        if (original == null || !original.isObject()) throw new IllegalArgumentException("config.json must be a JSON object");
+        if (original == null || !original.isObject())
+            throw new IllegalArgumentException("config.json must be a JSON object");
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
         ObjectNode config = ((ObjectNode) original).deepCopy();
 
@@ -88,8 +88,12 @@ public final class NanobotConfigMigration {
     static boolean isSecretKey(String key) {
         String k = key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
         if (k.endsWith("tokens")) return false; // maxTokens, maxCompletionTokens: counts, not secrets
-        return k.equals("apikey") || k.endsWith("apikey") || k.contains("token") || k.contains("secret")
-                || k.contains("password") || k.contains("authorization");
+        return k.equals("apikey")
+                || k.endsWith("apikey")
+                || k.contains("token")
+                || k.contains("secret")
+                || k.contains("password")
+                || k.contains("authorization");
     }
 
     private static boolean isLiteral(String v) {
@@ -102,7 +106,8 @@ public final class NanobotConfigMigration {
      */
     static String variableFor(List<String> path, String value, Map<String, String> taken) {
         List<String> parts = new ArrayList<>(path);
-        if (parts.size() > 1 && (parts.get(0).equals("providers") || parts.get(0).equals("channels"))) parts.remove(0);
+        if (parts.size() > 1
+                && (parts.get(0).equals("providers") || parts.get(0).equals("channels"))) parts.remove(0);
         StringBuilder b = new StringBuilder();
         for (String p : parts) {
             if (b.length() > 0) b.append('_');

@@ -16,7 +16,8 @@ public final class Pruner {
      * @param decisions per instance, newest first; what was removed (or would be, dry) has {@code keep} false
      * @param problems  listing problems, backups that do not verify, removals that failed; empty when all is well
      */
-    public record Outcome(List<Retention.Decision<BackupCatalog.Backup>> decisions, int removed, List<String> problems) {}
+    public record Outcome(
+            List<Retention.Decision<BackupCatalog.Backup>> decisions, int removed, List<String> problems) {}
 
     static final String NEWEST_VERIFIED = "newest verified backup";
 
@@ -35,13 +36,16 @@ public final class Pruner {
         }
         for (BackupCatalog.Listing l : listings) {
             problems.addAll(l.problems());
-            l.backups().stream().filter(b -> instances.isEmpty() || instances.contains(b.instance())).forEach(backups::add);
+            l.backups().stream()
+                    .filter(b -> instances.isEmpty() || instances.contains(b.instance()))
+                    .forEach(backups::add);
         }
 
         List<Retention.Decision<BackupCatalog.Backup>> out = new ArrayList<>();
         int removed = 0;
         for (var series : Retention.perInstance(policy, backups).entrySet()) {
-            List<Retention.Decision<BackupCatalog.Backup>> decisions = keepNewestVerified(series.getKey(), series.getValue(), problems);
+            List<Retention.Decision<BackupCatalog.Backup>> decisions =
+                    keepNewestVerified(series.getKey(), series.getValue(), problems);
             for (Retention.Decision<BackupCatalog.Backup> d : decisions) {
                 if (!d.keep() && !dryRun) {
                     try {

@@ -34,8 +34,7 @@ public final class RestoreService {
     }
 
     /** {@code health} is null when the instance was not running (nothing was started). */
-    public record Restored(String name, int port, Path safetyBackup, String health) {
-    }
+    public record Restored(String name, int port, Path safetyBackup, String health) {}
 
     /**
      * Restores {@code archive}: as the instance it was taken of, or {@code as} a new one. The archive is extracted
@@ -53,7 +52,8 @@ public final class RestoreService {
             try {
                 name = Validate.name(BackupCatalog.readManifest(archive).instance());
             } catch (IOException e) {
-                throw AgentctlException.badInput("refusing to restore '" + archive + "': cannot read its manifest: " + e.getMessage());
+                throw AgentctlException.badInput(
+                        "refusing to restore '" + archive + "': cannot read its manifest: " + e.getMessage());
             }
         }
         if (requestedPort != null) {
@@ -62,19 +62,23 @@ public final class RestoreService {
         boolean exists = fleet.exists(name);
         if (exists) {
             if (as != null) {
-                throw AgentctlException.badInput("instance '" + name + "' already exists; choose another name for --as");
+                throw AgentctlException.badInput(
+                        "instance '" + name + "' already exists; choose another name for --as");
             }
             if (!force) {
-                throw AgentctlException.badInput("instance '" + name + "' exists; use --force to replace it (it is backed up first)"
-                        + " or --as NEW to restore beside it");
+                throw AgentctlException.badInput(
+                        "instance '" + name + "' exists; use --force to replace it (it is backed up first)"
+                                + " or --as NEW to restore beside it");
             }
             if (requestedPort != null) {
                 Instance current = fleet.load(name);
-                Ports.check(Validate.port(requestedPort), current.effectiveBind(fleet.config()), fleet.portsInUse(), name);
+                Ports.check(
+                        Validate.port(requestedPort), current.effectiveBind(fleet.config()), fleet.portsInUse(), name);
             }
         }
         progress.accept("extracting and checking " + archive.getFileName());
-        try (Restorer.Staged staged = Restorer.stage(archive, fleet.instanceDir(name), dev.agentctl.io.SafeTar.Limits.defaults())) {
+        try (Restorer.Staged staged =
+                Restorer.stage(archive, fleet.instanceDir(name), dev.agentctl.io.SafeTar.Limits.defaults())) {
             if (as == null && !name.equals(staged.manifest().instance())) {
                 throw AgentctlException.badInput("refusing to restore '" + archive + "': its manifest names instance '"
                         + staged.manifest().instance() + "', its sidecar '" + name + "'");
@@ -92,7 +96,10 @@ public final class RestoreService {
         try {
             Scaffolder.handToContainerUser(dir);
             int port = portFor(name, requestedPort);
-            new Scaffolder(fleet).update(name, new Scaffolder.Change(null, Integer.toString(port), null, null, null, Map.of(), null));
+            new Scaffolder(fleet)
+                    .update(
+                            name,
+                            new Scaffolder.Change(null, Integer.toString(port), null, null, null, Map.of(), null));
             return new Restored(name, port, null, null);
         } catch (IOException | RuntimeException e) {
             dev.agentctl.io.AtomicFiles.deleteTree(dir);
@@ -107,13 +114,15 @@ public final class RestoreService {
     private static AgentctlException failure(Path archive, IOException e) {
         String why = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse("");
         boolean host = e instanceof java.nio.file.FileSystemException || why.contains("No space left");
-        return host ? AgentctlException.failed("cannot restore '" + archive + "': " + why, e)
+        return host
+                ? AgentctlException.failed("cannot restore '" + archive + "': " + why, e)
                 : AgentctlException.badInput("refusing to restore '" + archive + "': " + why);
     }
 
     private int portFor(String name, String requestedPort) {
         Instance restored = fleet.load(name);
-        int p = new Scaffolder(fleet).choosePort(requestedPort, restored.port(), restored.effectiveBind(fleet.config()), name);
+        int p = new Scaffolder(fleet)
+                .choosePort(requestedPort, restored.port(), restored.effectiveBind(fleet.config()), name);
         if (requestedPort == null && p != restored.port()) {
             progress.accept("port " + restored.port() + " is taken; " + name + " gets port " + p);
         }
@@ -130,7 +139,8 @@ public final class RestoreService {
         Instance current = fleet.load(name);
         Engine e = engine.get();
         Optional<ContainerInfo> c = dev.agentctl.ops.FleetContainers.find(fleet, e, name);
-        boolean wasRunning = c.isPresent() && !List.of("created", "exited", "dead").contains(c.get().state());
+        boolean wasRunning = c.isPresent()
+                && !List.of("created", "exited", "dead").contains(c.get().state());
         if (wasRunning) {
             progress.accept("stopping " + name);
             if ("paused".equals(c.get().state())) {
@@ -140,23 +150,33 @@ public final class RestoreService {
         }
         boolean swapped = false;
         try {
-            List<BackupService.Report> safety = new BackupService(fleet, e).backup(List.of(current), fleet.backupsDir(), "online");
+            List<BackupService.Report> safety =
+                    new BackupService(fleet, e).backup(List.of(current), fleet.backupsDir(), "online");
             if (safety.get(0).error() != null) {
-                throw AgentctlException.failed("the backup taken before restoring failed, so nothing was restored: " + safety.get(0).error(), null);
+                throw AgentctlException.failed(
+                        "the backup taken before restoring failed, so nothing was restored: "
+                                + safety.get(0).error(),
+                        null);
             }
-            progress.accept("backed up the current " + name + " to " + safety.get(0).archive());
+            progress.accept(
+                    "backed up the current " + name + " to " + safety.get(0).archive());
             staged.swapIn();
             swapped = true;
             Scaffolder.handToContainerUser(current.dir());
             int port = portFor(name, requestedPort);
             if (port != fleet.load(name).port()) {
-                new Scaffolder(fleet).update(name, new Scaffolder.Change(null, Integer.toString(port), null, null, null, Map.of(), null));
+                new Scaffolder(fleet)
+                        .update(
+                                name,
+                                new Scaffolder.Change(null, Integer.toString(port), null, null, null, Map.of(), null));
             }
             String health = null;
             if (wasRunning) {
                 progress.accept("bringing " + name + " up again");
                 health = new dev.agentctl.ops.Reconciler(fleet, e, progress)
-                        .up(List.of(fleet.load(name)), true, java.time.Duration.ofMinutes(2)).get(0).health();
+                        .up(List.of(fleet.load(name)), true, java.time.Duration.ofMinutes(2))
+                        .get(0)
+                        .health();
             }
             return new Restored(name, port, safety.get(0).archive(), health);
         } finally {

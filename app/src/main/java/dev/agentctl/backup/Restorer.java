@@ -1,7 +1,7 @@
 package dev.agentctl.backup;
 
 import dev.agentctl.io.Hashing;
-
+import dev.agentctl.io.SafeTar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import dev.agentctl.io.SafeTar;
 
 /**
  * Restores a backup archive into an instance folder: extracts it (with {@link SafeTar}, bounded) into a hidden
@@ -86,14 +84,20 @@ public final class Restorer {
         Path staging = Files.createTempDirectory(parent, base + ".restore-");
         try {
             byte[][] manifestJson = new byte[1][];
-            SafeTar.Options options = new SafeTar.Options(limits, Manifest.PREFIX, (name, entry, data) -> {
-                if (name.equals(Manifest.ENTRY_NAME)) manifestJson[0] = BackupVerifier.readManifest(data, entry.getSize());
-            }, false);
+            SafeTar.Options options = new SafeTar.Options(
+                    limits,
+                    Manifest.PREFIX,
+                    (name, entry, data) -> {
+                        if (name.equals(Manifest.ENTRY_NAME))
+                            manifestJson[0] = BackupVerifier.readManifest(data, entry.getSize());
+                    },
+                    false);
             SafeTar.Result extracted;
             try (InputStream in = Files.newInputStream(archive)) {
                 extracted = SafeTar.extract(in, staging, options);
             }
-            if (manifestJson[0] == null) throw new IOException("archive " + archive.getFileName() + " has no manifest.json");
+            if (manifestJson[0] == null)
+                throw new IOException("archive " + archive.getFileName() + " has no manifest.json");
             Manifest manifest = Manifest.parse(manifestJson[0]);
             List<String> problems = ManifestCheck.compare(manifest, scan(staging, extracted.sha256()), false);
             if (!problems.isEmpty()) {
@@ -135,8 +139,9 @@ public final class Restorer {
         try {
             SafeTar.deleteTree(aside, false);
         } catch (IOException e) {
-            throw new IOException("restored " + dest + ", but removing the previous copy at " + aside + " failed: "
-                    + e.getMessage(), e);
+            throw new IOException(
+                    "restored " + dest + ", but removing the previous copy at " + aside + " failed: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -159,14 +164,27 @@ public final class Restorer {
             int mode = SafeTar.modeBits(a.permissions());
             Manifest.FileEntry e;
             if (a.isSymbolicLink()) {
-                e = new Manifest.FileEntry(path, Manifest.Type.SYMLINK, 0, mode, a.lastModifiedTime().toInstant(), null,
+                e = new Manifest.FileEntry(
+                        path,
+                        Manifest.Type.SYMLINK,
+                        0,
+                        mode,
+                        a.lastModifiedTime().toInstant(),
+                        null,
                         Files.readSymbolicLink(p).toString());
             } else if (a.isDirectory()) {
-                e = new Manifest.FileEntry(path, Manifest.Type.DIR, 0, mode, a.lastModifiedTime().toInstant(), null, null);
+                e = new Manifest.FileEntry(
+                        path, Manifest.Type.DIR, 0, mode, a.lastModifiedTime().toInstant(), null, null);
             } else {
                 String digest = known.get(path);
-                e = new Manifest.FileEntry(path, Manifest.Type.FILE, a.size(), mode, a.lastModifiedTime().toInstant(),
-                        digest != null ? digest : sha256(p), null);
+                e = new Manifest.FileEntry(
+                        path,
+                        Manifest.Type.FILE,
+                        a.size(),
+                        mode,
+                        a.lastModifiedTime().toInstant(),
+                        digest != null ? digest : sha256(p),
+                        null);
             }
             out.put(path, e);
         }

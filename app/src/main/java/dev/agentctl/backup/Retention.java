@@ -30,8 +30,14 @@ public final class Retention {
 
     public static final int UNLIMITED = -1;
 
-    public record Policy(int keepLast, int keepHourly, int keepDaily, int keepWeekly, int keepMonthly,
-                         int keepYearly, Duration keepWithin) {
+    public record Policy(
+            int keepLast,
+            int keepHourly,
+            int keepDaily,
+            int keepWeekly,
+            int keepMonthly,
+            int keepYearly,
+            Duration keepWithin) {
         public Policy {
             for (int n : new int[] {keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly}) {
                 if (n < UNLIMITED) throw new IllegalArgumentException("keep counts must be >= 0 or -1 (unlimited)");
@@ -45,17 +51,42 @@ public final class Retention {
         }
 
         public boolean isEmpty() {
-            return keepLast == 0 && keepHourly == 0 && keepDaily == 0 && keepWeekly == 0 && keepMonthly == 0
-                    && keepYearly == 0 && keepWithin.isZero();
+            return keepLast == 0
+                    && keepHourly == 0
+                    && keepDaily == 0
+                    && keepWeekly == 0
+                    && keepMonthly == 0
+                    && keepYearly == 0
+                    && keepWithin.isZero();
         }
 
-        public Policy withLast(int n) { return new Policy(n, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin); }
-        public Policy withHourly(int n) { return new Policy(keepLast, n, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin); }
-        public Policy withDaily(int n) { return new Policy(keepLast, keepHourly, n, keepWeekly, keepMonthly, keepYearly, keepWithin); }
-        public Policy withWeekly(int n) { return new Policy(keepLast, keepHourly, keepDaily, n, keepMonthly, keepYearly, keepWithin); }
-        public Policy withMonthly(int n) { return new Policy(keepLast, keepHourly, keepDaily, keepWeekly, n, keepYearly, keepWithin); }
-        public Policy withYearly(int n) { return new Policy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, n, keepWithin); }
-        public Policy withWithin(Duration d) { return new Policy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, d); }
+        public Policy withLast(int n) {
+            return new Policy(n, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin);
+        }
+
+        public Policy withHourly(int n) {
+            return new Policy(keepLast, n, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin);
+        }
+
+        public Policy withDaily(int n) {
+            return new Policy(keepLast, keepHourly, n, keepWeekly, keepMonthly, keepYearly, keepWithin);
+        }
+
+        public Policy withWeekly(int n) {
+            return new Policy(keepLast, keepHourly, keepDaily, n, keepMonthly, keepYearly, keepWithin);
+        }
+
+        public Policy withMonthly(int n) {
+            return new Policy(keepLast, keepHourly, keepDaily, keepWeekly, n, keepYearly, keepWithin);
+        }
+
+        public Policy withYearly(int n) {
+            return new Policy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, n, keepWithin);
+        }
+
+        public Policy withWithin(Duration d) {
+            return new Policy(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, d);
+        }
     }
 
     /** @param reasons why it is kept ("daily snapshot", "last snapshot", ...); empty when it goes */
@@ -75,12 +106,21 @@ public final class Retention {
         }
         Bucket[] buckets = {
             new Bucket(policy.keepLast(), null, "last snapshot"),
-            new Bucket(policy.keepHourly(), t -> t.getYear() * 1_000_000L + t.getMonthValue() * 10_000L
-                    + t.getDayOfMonth() * 100L + t.getHour(), "hourly snapshot"),
-            new Bucket(policy.keepDaily(), t -> t.getYear() * 10_000L + t.getMonthValue() * 100L + t.getDayOfMonth(),
+            new Bucket(
+                    policy.keepHourly(),
+                    t -> t.getYear() * 1_000_000L
+                            + t.getMonthValue() * 10_000L
+                            + t.getDayOfMonth() * 100L
+                            + t.getHour(),
+                    "hourly snapshot"),
+            new Bucket(
+                    policy.keepDaily(),
+                    t -> t.getYear() * 10_000L + t.getMonthValue() * 100L + t.getDayOfMonth(),
                     "daily snapshot"),
-            new Bucket(policy.keepWeekly(), t -> t.get(IsoFields.WEEK_BASED_YEAR) * 100L
-                    + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR), "weekly snapshot"),
+            new Bucket(
+                    policy.keepWeekly(),
+                    t -> t.get(IsoFields.WEEK_BASED_YEAR) * 100L + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR),
+                    "weekly snapshot"),
             new Bucket(policy.keepMonthly(), t -> t.getYear() * 100L + t.getMonthValue(), "monthly snapshot"),
             new Bucket(policy.keepYearly(), t -> (long) t.getYear(), "yearly snapshot"),
         };
@@ -112,10 +152,11 @@ public final class Retention {
     }
 
     /** Applies the policy to each instance's backups separately. */
-    public static Map<String, List<Decision<BackupCatalog.Backup>>> perInstance(Policy policy,
-                                                                                Collection<BackupCatalog.Backup> backups) {
+    public static Map<String, List<Decision<BackupCatalog.Backup>>> perInstance(
+            Policy policy, Collection<BackupCatalog.Backup> backups) {
         Map<String, List<BackupCatalog.Backup>> groups = new LinkedHashMap<>();
-        for (BackupCatalog.Backup b : backups) groups.computeIfAbsent(b.instance(), k -> new ArrayList<>()).add(b);
+        for (BackupCatalog.Backup b : backups)
+            groups.computeIfAbsent(b.instance(), k -> new ArrayList<>()).add(b);
         Map<String, List<Decision<BackupCatalog.Backup>>> out = new LinkedHashMap<>();
         groups.forEach((instance, list) -> out.put(instance, apply(policy, list, BackupCatalog.Backup::createdAt)));
         return out;

@@ -21,11 +21,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "backup", description = "Back up instances: one verified tar.gz per instance, consistent while it runs.",
+@Command(
+        name = "backup",
+        description = "Back up instances: one verified tar.gz per instance, consistent while it runs.",
         subcommands = {BackupCommand.ListBackups.class, BackupCommand.Verify.class, BackupCommand.Prune.class},
-        footer = {"", "Examples:", "  agentctl backup                  # every instance, pausing each while it is read",
-                "  agentctl backup alice --mode stop --to /mnt/backups", "  agentctl backup list alice",
-                "  agentctl backup verify --all", "  agentctl backup prune --keep-daily 7 --keep-weekly 4 --dry-run"})
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl backup                  # every instance, pausing each while it is read",
+            "  agentctl backup alice --mode stop --to /mnt/backups",
+            "  agentctl backup list alice",
+            "  agentctl backup verify --all",
+            "  agentctl backup prune --keep-daily 7 --keep-weekly 4 --dry-run"
+        })
 final class BackupCommand extends BaseCommand {
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
     List<String> names = List.of();
@@ -49,7 +57,9 @@ final class BackupCommand extends BaseCommand {
         if (all && !names.isEmpty()) {
             throw AgentctlException.badInput("give instance names or --all, not both");
         }
-        List<Fleet.Loaded> instances = names.isEmpty() ? fleet.loadAll() : names.stream().map(n -> named(fleet, n)).toList();
+        List<Fleet.Loaded> instances = names.isEmpty()
+                ? fleet.loadAll()
+                : names.stream().map(n -> named(fleet, n)).toList();
         if (instances.isEmpty()) {
             out().println("No instances to back up.");
             return 0;
@@ -57,12 +67,13 @@ final class BackupCommand extends BaseCommand {
         Path dir = backupsDir(fleet, to);
         List<BackupService.Report> reports;
         try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10));
-             Engine engine = "online".equals(m) ? null : Engine.connect()) {
+                Engine engine = "online".equals(m) ? null : Engine.connect()) {
             out().println("Backing up " + instances.size() + " instance(s) to " + dir + " (" + m + " mode)...");
             out().flush();
             for (Fleet.Loaded l : instances) {
                 if (l.error() != null) {
-                    err().println("agentctl: warning: instance " + l.name() + " is unreadable, backing up its folder anyway: " + l.error());
+                    err().println("agentctl: warning: instance " + l.name()
+                            + " is unreadable, backing up its folder anyway: " + l.error());
                 }
             }
             reports = new BackupService(fleet, engine).backupFolders(instances, dir, m);
@@ -74,9 +85,16 @@ final class BackupCommand extends BaseCommand {
                 err().println("agentctl: backup of " + r.instance() + " failed: " + r.error());
                 continue;
             }
-            out().printf("%s: %s (%s, %d files, %s)%n", r.instance(), r.archive(), StatusCommand.bytes(r.archiveSize()), r.files(),
-                    r.held() != null ? r.mode() + " held the container for " + r.held().toMillis() + " ms"
-                            : "online".equals(r.mode()) ? "online, nothing held" : "not running, nothing held");
+            out().printf(
+                            "%s: %s (%s, %d files, %s)%n",
+                            r.instance(),
+                            r.archive(),
+                            StatusCommand.bytes(r.archiveSize()),
+                            r.files(),
+                            r.held() != null
+                                    ? r.mode() + " held the container for "
+                                            + r.held().toMillis() + " ms"
+                                    : "online".equals(r.mode()) ? "online, nothing held" : "not running, nothing held");
             r.warnings().forEach(w -> out().println("  warning: " + w));
         }
         boolean unreadable = instances.stream().anyMatch(l -> l.error() != null);
@@ -100,7 +118,9 @@ final class BackupCommand extends BaseCommand {
         return to != null ? to.toAbsolutePath() : fleet.backupsDir();
     }
 
-    @Command(name = "list", description = "List backups (newest first), from their manifests.",
+    @Command(
+            name = "list",
+            description = "List backups (newest first), from their manifests.",
             footer = {"", "Examples:", "  agentctl backup list", "  agentctl backup list alice --json"})
     static final class ListBackups extends BaseCommand {
         @Parameters(paramLabel = "NAME", arity = "0..1")
@@ -116,7 +136,8 @@ final class BackupCommand extends BaseCommand {
         public Integer call() throws Exception {
             Fleet fleet = fleet();
             Path dir = backupsDir(fleet, to);
-            BackupCatalog.Listing l = name == null ? BackupCatalog.listAll(dir) : BackupCatalog.list(dir, Validate.name(name));
+            BackupCatalog.Listing l =
+                    name == null ? BackupCatalog.listAll(dir) : BackupCatalog.list(dir, Validate.name(name));
             if (json) {
                 List<Map<String, Object>> rows = new ArrayList<>();
                 for (BackupCatalog.Backup b : l.backups()) {
@@ -132,7 +153,8 @@ final class BackupCommand extends BaseCommand {
                 out().println("No backups in " + dir + ". Make one: agentctl backup");
             } else {
                 Table t = new Table("INSTANCE", "CREATED (UTC)", "SIZE", "FILE");
-                l.backups().forEach(b -> t.row(b.instance(), b.createdAt(), StatusCommand.bytes(b.size()), b.archive()));
+                l.backups()
+                        .forEach(b -> t.row(b.instance(), b.createdAt(), StatusCommand.bytes(b.size()), b.archive()));
                 t.print(out());
             }
             l.problems().forEach(p -> err().println("agentctl: " + p));
@@ -140,8 +162,15 @@ final class BackupCommand extends BaseCommand {
         }
     }
 
-    @Command(name = "verify", description = "Read every byte of backups and check every checksum and the manifest.",
-            footer = {"", "Examples:", "  agentctl backup verify backups/alice/alice-20261123T070000Z.tar.gz", "  agentctl backup verify --all"})
+    @Command(
+            name = "verify",
+            description = "Read every byte of backups and check every checksum and the manifest.",
+            footer = {
+                "",
+                "Examples:",
+                "  agentctl backup verify backups/alice/alice-20261123T070000Z.tar.gz",
+                "  agentctl backup verify --all"
+            })
     static final class Verify extends BaseCommand {
         @Parameters(paramLabel = "FILE", arity = "0..*")
         List<Path> files = List.of();
@@ -149,7 +178,10 @@ final class BackupCommand extends BaseCommand {
         @Option(names = "--all", description = "Every backup in the backups folder.")
         boolean all;
 
-        @Option(names = "--to", paramLabel = "DIR", description = "Backups folder for --all (default: fleet.yaml backups.dir).")
+        @Option(
+                names = "--to",
+                paramLabel = "DIR",
+                description = "Backups folder for --all (default: fleet.yaml backups.dir).")
         Path to;
 
         @Override
@@ -164,7 +196,8 @@ final class BackupCommand extends BaseCommand {
             for (Path f : targets) {
                 BackupVerifier.Result r = BackupVerifier.check(f);
                 if (r.ok()) {
-                    out().println("ok    " + f + " (" + r.entries() + " entries, " + StatusCommand.bytes(r.bytes()) + ")");
+                    out().println("ok    " + f + " (" + r.entries() + " entries, " + StatusCommand.bytes(r.bytes())
+                            + ")");
                 } else {
                     bad++;
                     err().println("BAD   " + f + ": " + String.join("; ", r.problems()));
@@ -177,11 +210,19 @@ final class BackupCommand extends BaseCommand {
         }
     }
 
-    @Command(name = "prune", description = "Remove backups by a retention policy (restic's forget rules, per instance).",
-            footer = {"", "Rules are ORed; an instance's newest backup and its newest backup that verifies are never removed;",
-                    "an empty policy removes nothing. Exit 1 if a backup cannot be listed or does not verify.",
-                    "Without --keep-* options, fleet.yaml backups.keep is used.", "", "Examples:",
-                    "  agentctl backup prune --dry-run", "  agentctl backup prune alice --keep-last 3 --keep-within 2d"})
+    @Command(
+            name = "prune",
+            description = "Remove backups by a retention policy (restic's forget rules, per instance).",
+            footer = {
+                "",
+                "Rules are ORed; an instance's newest backup and its newest backup that verifies are never removed;",
+                "an empty policy removes nothing. Exit 1 if a backup cannot be listed or does not verify.",
+                "Without --keep-* options, fleet.yaml backups.keep is used.",
+                "",
+                "Examples:",
+                "  agentctl backup prune --dry-run",
+                "  agentctl backup prune alice --keep-last 3 --keep-within 2d"
+            })
     static final class Prune extends BaseCommand {
         @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
         List<String> names = List.of();
@@ -194,20 +235,31 @@ final class BackupCommand extends BaseCommand {
 
         @Option(names = "--keep-last", paramLabel = "N")
         Integer last;
+
         @Option(names = "--keep-hourly", paramLabel = "N")
         Integer hourly;
+
         @Option(names = "--keep-daily", paramLabel = "N")
         Integer daily;
+
         @Option(names = "--keep-weekly", paramLabel = "N")
         Integer weekly;
+
         @Option(names = "--keep-monthly", paramLabel = "N")
         Integer monthly;
+
         @Option(names = "--keep-yearly", paramLabel = "N")
         Integer yearly;
-        @Option(names = "--keep-within", paramLabel = "D", description = "Like 7d or 36h, counted back from the newest backup.")
+
+        @Option(
+                names = "--keep-within",
+                paramLabel = "D",
+                description = "Like 7d or 36h, counted back from the newest backup.")
         String within;
 
-        @Option(names = {"-n", "--dry-run"}, description = "Only print what would be removed.")
+        @Option(
+                names = {"-n", "--dry-run"},
+                description = "Only print what would be removed.")
         boolean dryRun;
 
         Retention.Policy policy(FleetConfig.Backups d) {
@@ -216,13 +268,30 @@ final class BackupCommand extends BaseCommand {
                     throw AgentctlException.badInput("invalid --keep-* value '" + n + "': use 0 or more");
                 }
             }
-            boolean given = last != null || hourly != null || daily != null || weekly != null || monthly != null
-                    || yearly != null || within != null;
+            boolean given = last != null
+                    || hourly != null
+                    || daily != null
+                    || weekly != null
+                    || monthly != null
+                    || yearly != null
+                    || within != null;
             if (!given) {
-                return new Retention.Policy(d.keepLast(), d.keepHourly(), d.keepDaily(), d.keepWeekly(), d.keepMonthly(),
-                        d.keepYearly(), d.keepWithin() == null ? null : Validate.duration(d.keepWithin()));
+                return new Retention.Policy(
+                        d.keepLast(),
+                        d.keepHourly(),
+                        d.keepDaily(),
+                        d.keepWeekly(),
+                        d.keepMonthly(),
+                        d.keepYearly(),
+                        d.keepWithin() == null ? null : Validate.duration(d.keepWithin()));
             }
-            return new Retention.Policy(z(last), z(hourly), z(daily), z(weekly), z(monthly), z(yearly),
+            return new Retention.Policy(
+                    z(last),
+                    z(hourly),
+                    z(daily),
+                    z(weekly),
+                    z(monthly),
+                    z(yearly),
                     within == null ? null : Validate.duration(within));
         }
 
@@ -245,8 +314,10 @@ final class BackupCommand extends BaseCommand {
             }
             for (Retention.Decision<BackupCatalog.Backup> d : o.decisions()) {
                 String file = d.item().archive().getFileName().toString();
-                out().println(d.keep() ? "keep    " + file + "  (" + String.join(", ", d.reasons()) + ")"
-                        : (dryRun ? "would remove " : "remove  ") + file);
+                out().println(
+                                d.keep()
+                                        ? "keep    " + file + "  (" + String.join(", ", d.reasons()) + ")"
+                                        : (dryRun ? "would remove " : "remove  ") + file);
             }
             out().println((dryRun ? "Would remove " : "Removed ") + o.removed() + " backup(s).");
             o.problems().forEach(pr -> err().println("agentctl: " + pr));

@@ -4,10 +4,20 @@ import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "completion", description = "Print a shell completion script.",
-        footer = {"", "Examples:", "  source <(agentctl completion bash)", "  agentctl completion zsh > ~/.zfunc/_agentctl"})
+@Command(
+        name = "completion",
+        description = "Print a shell completion script.",
+        footer = {
+            "",
+            "Examples:",
+            "  source <(agentctl completion bash)",
+            "  agentctl completion zsh > ~/.zfunc/_agentctl"
+        })
 final class CompletionCommand extends BaseCommand {
-    enum Shell { bash, zsh }
+    enum Shell {
+        bash,
+        zsh
+    }
 
     @Parameters(paramLabel = "SHELL", description = "bash or zsh.")
     Shell shell;

@@ -4,7 +4,9 @@ import dev.agentctl.compose.ComposeFiles;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 
-@Command(name = "compose", description = "Re-render docker-compose.yml and every instance's docker-compose.override.yml.",
+@Command(
+        name = "compose",
+        description = "Re-render docker-compose.yml and every instance's docker-compose.override.yml.",
         footer = {"", "Examples:", "  agentctl compose && docker-compose config -q"})
 final class ComposeCommand extends BaseCommand {
     @Override

@@ -15,23 +15,38 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "create", description = "Scaffold a new instance: config, persona, workspace, secrets file, compose files.",
-        footer = {"", "Examples:",
-                "  agentctl create alice 18790 gpt-4o-mini --soul expert",
-                "  agentctl create bob                       # first free port, fleet's default model and soul",
-                "  agentctl create carol --provider anthropic --env ANTHROPIC_API_KEY=sk-... --memory 512m",
-                "  agentctl create dave --soul ./my-persona.md"})
+@Command(
+        name = "create",
+        description = "Scaffold a new instance: config, persona, workspace, secrets file, compose files.",
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl create alice 18790 gpt-4o-mini --soul expert",
+            "  agentctl create bob                       # first free port, fleet's default model and soul",
+            "  agentctl create carol --provider anthropic --env ANTHROPIC_API_KEY=sk-... --memory 512m",
+            "  agentctl create dave --soul ./my-persona.md"
+        })
 final class CreateCommand extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "Lowercase letters, digits and '-', starting with a letter, at most 32.")
+    @Parameters(
+            index = "0",
+            paramLabel = "NAME",
+            description = "Lowercase letters, digits and '-', starting with a letter, at most 32.")
     String name;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "PORT", description = "1024-65535 (default: first free port of the fleet's range).")
+    @Parameters(
+            index = "1",
+            arity = "0..1",
+            paramLabel = "PORT",
+            description = "1024-65535 (default: first free port of the fleet's range).")
     String port;
 
     @Parameters(index = "2", arity = "0..1", paramLabel = "MODEL", description = "Model (default: the fleet's).")
     String model;
 
-    @Option(names = "--soul", paramLabel = "SOUL", description = "assistant, expert, creative, custom, or a path to a .md file.")
+    @Option(
+            names = "--soul",
+            paramLabel = "SOUL",
+            description = "assistant, expert, creative, custom, or a path to a .md file.")
     String soul;
 
     @Option(names = "--provider", paramLabel = "P", description = "nanobot provider (default: the fleet's).")
@@ -46,10 +61,15 @@ final class CreateCommand extends BaseCommand {
     @Option(names = "--memory", paramLabel = "SIZE", description = "Like 512m or 1g.")
     String memory;
 
-    @Option(names = "--bind", paramLabel = "ADDR", description = "Address the port is published on (default: the fleet's, 127.0.0.1).")
+    @Option(
+            names = "--bind",
+            paramLabel = "ADDR",
+            description = "Address the port is published on (default: the fleet's, 127.0.0.1).")
     String bind;
 
-    @Option(names = {"-i", "--interactive"}, description = "Ask for the persona on the terminal.")
+    @Option(
+            names = {"-i", "--interactive"},
+            description = "Ask for the persona on the terminal.")
     boolean interactive;
 
     @Override
@@ -58,17 +78,20 @@ final class CreateCommand extends BaseCommand {
         if (interactive) {
             soul = askSoul();
         }
-        Scaffolder.Request req = new Scaffolder.Request(name, port, model, soul, provider, envPairs(env), cpus, memory, bind);
+        Scaffolder.Request req =
+                new Scaffolder.Request(name, port, model, soul, provider, envPairs(env), cpus, memory, bind);
         Instance i;
         try (var lock = lock(fleet)) {
             i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, inst)));
             ComposeFiles.write(fleet);
         }
-        out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", soul " + i.soul() + ")");
+        out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", soul "
+                + i.soul() + ")");
         out().println("  folder:  " + i.dir());
         String keyVar = Validate.apiKeyVar(i.provider());
         if (i.env().getOrDefault(keyVar, "").isEmpty()) {
-            out().println("  secrets: put " + keyVar + " in " + i.envFile() + "  (or: agentctl set " + i.name() + " --env " + keyVar + "=...)");
+            out().println("  secrets: put " + keyVar + " in " + i.envFile() + "  (or: agentctl set " + i.name()
+                    + " --env " + keyVar + "=...)");
         }
         out().println("  start:   agentctl up " + i.name());
         return 0;

@@ -12,14 +12,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "exec", description = "Run a command in a running instance and return its exit code.",
-        footer = {"", "Examples:", "  agentctl exec alice -- nanobot status", "  agentctl exec alice -- ls -la /home/nanobot/workspace",
-                "  agentctl exec -it alice -- bash     # interactive: uses the docker CLI (see README)"})
+@Command(
+        name = "exec",
+        description = "Run a command in a running instance and return its exit code.",
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl exec alice -- nanobot status",
+            "  agentctl exec alice -- ls -la /home/nanobot/workspace",
+            "  agentctl exec -it alice -- bash     # interactive: uses the docker CLI (see README)"
+        })
 final class ExecCommand extends EngineCommand {
-    @Option(names = {"-i", "--interactive"}, description = "Keep stdin open (with -t: an interactive shell).")
+    @Option(
+            names = {"-i", "--interactive"},
+            description = "Keep stdin open (with -t: an interactive shell).")
     boolean interactive;
 
-    @Option(names = {"-t", "--tty"}, description = "Allocate a terminal.")
+    @Option(
+            names = {"-t", "--tty"},
+            description = "Allocate a terminal.")
     boolean tty;
 
     @Parameters(index = "0", paramLabel = "NAME")
@@ -32,8 +43,10 @@ final class ExecCommand extends EngineCommand {
     protected int run(Fleet fleet, Engine engine) throws Exception {
         fleet.require(Validate.name(name));
         List<String> cmd = command.isEmpty() ? List.of("/bin/bash") : command;
-        ContainerInfo c = dev.agentctl.ops.FleetContainers.find(fleet, engine, name).filter(ContainerInfo::running).orElseThrow(() ->
-                AgentctlException.badInput("instance '" + name + "' is not running: run 'agentctl up " + name + "'"));
+        ContainerInfo c = dev.agentctl.ops.FleetContainers.find(fleet, engine, name)
+                .filter(ContainerInfo::running)
+                .orElseThrow(() -> AgentctlException.badInput(
+                        "instance '" + name + "' is not running: run 'agentctl up " + name + "'"));
         if (interactive || tty) {
             // docker-java's exec cannot drive a terminal properly (raw mode, resize), so the docker CLI does it
             List<String> argv = new ArrayList<>(List.of("docker", "exec"));
@@ -43,7 +56,9 @@ final class ExecCommand extends EngineCommand {
             try {
                 return new ProcessBuilder(argv).inheritIO().start().waitFor();
             } catch (java.io.IOException e) {
-                throw AgentctlException.failed("-i/-t needs the docker CLI on PATH (" + e.getMessage() + "); without -it, output is streamed", e);
+                throw AgentctlException.failed(
+                        "-i/-t needs the docker CLI on PATH (" + e.getMessage() + "); without -it, output is streamed",
+                        e);
             }
         }
         if (Main.realStdio) { // raw bytes: binary output (exec -- tar c ...) must pass unchanged

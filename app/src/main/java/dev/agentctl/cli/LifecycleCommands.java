@@ -28,10 +28,14 @@ abstract class LifecycleCommands extends EngineCommand {
         try (FleetLock lock = lock(fleet)) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
-                List<Future<String>> results = instances.stream().map(i -> pool.submit(() -> {
-                    Optional<ContainerInfo> c = dev.agentctl.ops.FleetContainers.find(fleet, engine, i.name());
-                    return c.isEmpty() ? i.name() + ": not created (agentctl up " + i.name() + ")" : i.name() + ": " + apply(engine, c.get());
-                })).toList();
+                List<Future<String>> results = instances.stream()
+                        .map(i -> pool.submit(() -> {
+                            Optional<ContainerInfo> c = dev.agentctl.ops.FleetContainers.find(fleet, engine, i.name());
+                            return c.isEmpty()
+                                    ? i.name() + ": not created (agentctl up " + i.name() + ")"
+                                    : i.name() + ": " + apply(engine, c.get());
+                        }))
+                        .toList();
                 for (Future<String> f : results) {
                     try {
                         out().println(f.get());
@@ -46,7 +50,9 @@ abstract class LifecycleCommands extends EngineCommand {
         return 0;
     }
 
-    @Command(name = "start", description = "Start stopped instances (their containers must exist: see up).",
+    @Command(
+            name = "start",
+            description = "Start stopped instances (their containers must exist: see up).",
             footer = {"", "Examples:", "  agentctl start", "  agentctl start alice"})
     static final class Start extends LifecycleCommands {
         @Override
@@ -56,10 +62,15 @@ abstract class LifecycleCommands extends EngineCommand {
         }
     }
 
-    @Command(name = "stop", description = "Stop instances (containers and data stay).",
+    @Command(
+            name = "stop",
+            description = "Stop instances (containers and data stay).",
             footer = {"", "Examples:", "  agentctl stop", "  agentctl stop bob --timeout 30"})
     static final class Stop extends LifecycleCommands {
-        @Option(names = "--timeout", paramLabel = "SECONDS", description = "Seconds to wait before killing (default: 10).")
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                description = "Seconds to wait before killing (default: 10).")
         int timeout = 10;
 
         @Override
@@ -69,10 +80,15 @@ abstract class LifecycleCommands extends EngineCommand {
         }
     }
 
-    @Command(name = "restart", description = "Restart instances.",
+    @Command(
+            name = "restart",
+            description = "Restart instances.",
             footer = {"", "Examples:", "  agentctl restart alice"})
     static final class Restart extends LifecycleCommands {
-        @Option(names = "--timeout", paramLabel = "SECONDS", description = "Seconds to wait before killing (default: 10).")
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                description = "Seconds to wait before killing (default: 10).")
         int timeout = 10;
 
         @Override
@@ -82,7 +98,9 @@ abstract class LifecycleCommands extends EngineCommand {
         }
     }
 
-    @Command(name = "down", description = "Remove instances' containers; all their data stays on disk.",
+    @Command(
+            name = "down",
+            description = "Remove instances' containers; all their data stays on disk.",
             footer = {"", "Examples:", "  agentctl down", "  agentctl down bob"})
     static final class Down extends LifecycleCommands {
         @Override

@@ -8,7 +8,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "list", aliases = "ls", description = "List the fleet's instances (from disk; Docker is not needed).",
+@Command(
+        name = "list",
+        aliases = "ls",
+        description = "List the fleet's instances (from disk; Docker is not needed).",
         footer = {"", "Examples:", "  agentctl list", "  agentctl list --json | jq -r '.[].name'"})
 final class ListCommand extends BaseCommand {
     @Option(names = "--json", description = "JSON output.")
@@ -21,7 +24,10 @@ final class ListCommand extends BaseCommand {
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Fleet.Loaded l : all) {
-                rows.add(l.instance() == null ? Map.of("name", l.name(), "error", l.error()) : ShowCommand.summary(fleet, l.instance()));
+                rows.add(
+                        l.instance() == null
+                                ? Map.of("name", l.name(), "error", l.error())
+                                : ShowCommand.summary(fleet, l.instance()));
             }
             printJson(rows);
         } else if (all.isEmpty()) {
@@ -31,7 +37,14 @@ final class ListCommand extends BaseCommand {
             for (Fleet.Loaded l : all) {
                 Instance i = l.instance();
                 if (i != null) {
-                    t.row(i.name(), i.port(), i.model(), i.soul(), i.effectiveCpus(fleet.config()), i.effectiveMemory(fleet.config()), i.created());
+                    t.row(
+                            i.name(),
+                            i.port(),
+                            i.model(),
+                            i.soul(),
+                            i.effectiveCpus(fleet.config()),
+                            i.effectiveMemory(fleet.config()),
+                            i.created());
                 }
             }
             t.print(out());

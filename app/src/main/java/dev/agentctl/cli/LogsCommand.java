@@ -13,13 +13,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "logs", description = "Show an instance's logs; with -f and no name, follow all instances (prefixed, like compose).",
-        footer = {"", "Examples:", "  agentctl logs alice --tail 50", "  agentctl logs -f", "  agentctl logs bob --since 10m --timestamps"})
+@Command(
+        name = "logs",
+        description = "Show an instance's logs; with -f and no name, follow all instances (prefixed, like compose).",
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl logs alice --tail 50",
+            "  agentctl logs -f",
+            "  agentctl logs bob --since 10m --timestamps"
+        })
 final class LogsCommand extends EngineCommand {
-    @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all; needs -f or --tail for more than one).")
+    @Parameters(
+            paramLabel = "NAME",
+            arity = "0..*",
+            description = "Instances (default: all; needs -f or --tail for more than one).")
     List<String> names = List.of();
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines.")
+    @Option(
+            names = {"-f", "--follow"},
+            description = "Keep printing new lines.")
     boolean follow;
 
     @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines.")
@@ -28,7 +41,9 @@ final class LogsCommand extends EngineCommand {
     @Option(names = "--since", paramLabel = "D", description = "Only lines newer than this (e.g. 10m, 2h).")
     String since;
 
-    @Option(names = {"-t", "--timestamps"}, description = "Show timestamps.")
+    @Option(
+            names = {"-t", "--timestamps"},
+            description = "Show timestamps.")
     boolean timestamps;
 
     @Override
@@ -36,13 +51,16 @@ final class LogsCommand extends EngineCommand {
         if (tail != null && tail < 0) {
             throw AgentctlException.badInput("invalid --tail '" + tail + "': use 0 or more");
         }
-        Integer sinceEpoch = since == null ? null : (int) Instant.now().minus(Validate.duration(since)).getEpochSecond();
+        Integer sinceEpoch = since == null
+                ? null
+                : (int) Instant.now().minus(Validate.duration(since)).getEpochSecond();
         List<Instance> instances = UpCommand.select(fleet, names);
         List<ContainerInfo> containers = new ArrayList<>();
         for (Instance i : instances) {
             dev.agentctl.ops.FleetContainers.find(fleet, engine, i.name()).ifPresentOrElse(containers::add, () -> {
                 if (!names.isEmpty()) {
-                    throw AgentctlException.badInput("instance '" + i.name() + "' has no container yet: run 'agentctl up " + i.name() + "'");
+                    throw AgentctlException.badInput(
+                            "instance '" + i.name() + "' has no container yet: run 'agentctl up " + i.name() + "'");
                 }
             });
         }
@@ -55,10 +73,15 @@ final class LogsCommand extends EngineCommand {
             });
             return 0;
         }
-        int width = containers.stream().mapToInt(c -> c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE).length()).max().orElse(0);
+        int width = containers.stream()
+                .mapToInt(c ->
+                        c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE).length())
+                .max()
+                .orElse(0);
         List<Thread> threads = new ArrayList<>();
         for (ContainerInfo c : containers) {
-            String prefix = String.format("%-" + width + "s | ", c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE));
+            String prefix =
+                    String.format("%-" + width + "s | ", c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE));
             Thread t = new Thread(() -> engine.logs(c.id(), follow, tail, sinceEpoch, timestamps, line -> {
                 synchronized (this) {
                     out().println(prefix + line);

@@ -5,27 +5,52 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "agentctl", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+@Command(
+        name = "agentctl",
+        mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = Main.Version.class,
         description = "Runs a fleet of nanobot AI-agent instances on one Docker host.",
-        subcommands = {InitCommand.class, CreateCommand.class, ListCommand.class, ShowCommand.class, SetCommand.class,
-                RmCommand.class, ComposeCommand.class, RuntimeCommand.class, UpCommand.class,
-                LifecycleCommands.Start.class, LifecycleCommands.Stop.class, LifecycleCommands.Restart.class,
-                LifecycleCommands.Down.class, StatusCommand.class, LogsCommand.class, ExecCommand.class, BackupCommand.class,
-                RestoreCommand.class, MigrateCommand.class, CompletionCommand.class},
+        subcommands = {
+            InitCommand.class,
+            CreateCommand.class,
+            ListCommand.class,
+            ShowCommand.class,
+            SetCommand.class,
+            RmCommand.class,
+            ComposeCommand.class,
+            RuntimeCommand.class,
+            UpCommand.class,
+            LifecycleCommands.Start.class,
+            LifecycleCommands.Stop.class,
+            LifecycleCommands.Restart.class,
+            LifecycleCommands.Down.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            ExecCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
+            MigrateCommand.class,
+            CompletionCommand.class
+        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-                " 0:ok",
-                " 1:failed",
-                " 2:bad input or usage",
-                " 3:Docker engine unreachable",
-                " 4:something unhealthy (status, up, maintain, doctor)",
-                " 5:another agentctl holds the fleet lock"},
-        footer = {"", "Examples:",
-                "  agentctl init ~/agents && cd ~/agents",
-                "  agentctl create alice 18790 gpt-4o-mini --soul expert",
-                "  agentctl list",
-                "", "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder holding fleet.yaml."})
+            " 0:ok",
+            " 1:failed",
+            " 2:bad input or usage",
+            " 3:Docker engine unreachable",
+            " 4:something unhealthy (status, up, maintain, doctor)",
+            " 5:another agentctl holds the fleet lock"
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl init ~/agents && cd ~/agents",
+            "  agentctl create alice 18790 gpt-4o-mini --soul expert",
+            "  agentctl list",
+            "",
+            "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder holding fleet.yaml."
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,7 +87,9 @@ public final class Main implements Runnable {
 
     private static int onBadUsage(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
-        cmd.getErr().println("agentctl: " + e.getMessage().split("\n")[0] + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        cmd.getErr()
+                .println("agentctl: " + e.getMessage().split("\n")[0] + " (see '"
+                        + cmd.getCommandSpec().qualifiedName() + " --help')");
         return AgentctlException.BAD_INPUT;
     }
 
@@ -86,13 +113,16 @@ public final class Main implements Runnable {
 
     /** Error output is one line: foreign messages (the daemon's JSON, a stack of causes) are cut to their first. */
     static String firstLine(String message) {
-        return message == null ? "" : message.strip().lines().findFirst().orElse("").strip();
+        return message == null
+                ? ""
+                : message.strip().lines().findFirst().orElse("").strip();
     }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"agentctl " + dev.agentctl.Version.get(), "Java " + System.getProperty("java.version")};
+            return new String[] {"agentctl " + dev.agentctl.Version.get(), "Java " + System.getProperty("java.version")
+            };
         }
     }
 }

@@ -9,9 +9,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "migrate", description = "Import a single-instance nanobot folder (~/.nanobot) as a fleet instance.",
-        footer = {"", "Literal API keys and channel tokens move from config.json into the instance's .env behind ${VAR}.",
-                "", "Examples:", "  agentctl migrate alice", "  agentctl migrate --from /srv/old/.nanobot bob 18801"})
+@Command(
+        name = "migrate",
+        description = "Import a single-instance nanobot folder (~/.nanobot) as a fleet instance.",
+        footer = {
+            "",
+            "Literal API keys and channel tokens move from config.json into the instance's .env behind ${VAR}.",
+            "",
+            "Examples:",
+            "  agentctl migrate alice",
+            "  agentctl migrate --from /srv/old/.nanobot bob 18801"
+        })
 final class MigrateCommand extends BaseCommand {
     @Option(names = "--from", paramLabel = "DIR", description = "The nanobot folder (default: ~/.nanobot).")
     Path from;
@@ -28,15 +36,22 @@ final class MigrateCommand extends BaseCommand {
         Path src = from != null ? from : Path.of(System.getProperty("user.home"), ".nanobot");
         Migrator.Migrated m;
         try (var lock = lock(fleet)) {
-            m = new Migrator(fleet).migrate(src.toAbsolutePath(), name, port, i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
+            m = new Migrator(fleet)
+                    .migrate(
+                            src.toAbsolutePath(),
+                            name,
+                            port,
+                            i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
             ComposeFiles.write(fleet);
         }
-        out().println("Imported " + src + " as " + m.instance().name() + " on port " + m.instance().port() + ".");
+        out().println("Imported " + src + " as " + m.instance().name() + " on port "
+                + m.instance().port() + ".");
         if (m.workspaceFrom() != null) {
             out().println("  workspace: copied from " + m.workspaceFrom());
         }
         for (String moved : m.movedSecrets()) {
-            out().println("  moved the secret at " + moved + " into " + m.instance().envFile() + " (config.json now says ${...})");
+            out().println("  moved the secret at " + moved + " into "
+                    + m.instance().envFile() + " (config.json now says ${...})");
         }
         out().println("  start it:  agentctl up " + m.instance().name());
         return 0;

@@ -11,9 +11,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "restore", description = "Restore an instance from a backup (verified first, swapped in atomically).",
-        footer = {"", "Examples:", "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --as alice2",
-                "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --force   # replace alice (backed up first)"})
+@Command(
+        name = "restore",
+        description = "Restore an instance from a backup (verified first, swapped in atomically).",
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --as alice2",
+            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --force   # replace alice (backed up first)"
+        })
 final class RestoreCommand extends BaseCommand {
     @Parameters(paramLabel = "FILE")
     Path file;
@@ -21,7 +27,10 @@ final class RestoreCommand extends BaseCommand {
     @Option(names = "--as", paramLabel = "NEW", description = "Restore as a new instance with this name.")
     String as;
 
-    @Option(names = "--port", paramLabel = "P", description = "Port for the restored instance (default: its own if free, else a free one).")
+    @Option(
+            names = "--port",
+            paramLabel = "P",
+            description = "Port for the restored instance (default: its own if free, else a free one).")
     String port;
 
     @Option(names = "--force", description = "Replace the existing instance of the same name.")
@@ -32,13 +41,19 @@ final class RestoreCommand extends BaseCommand {
         Fleet fleet = fleet();
         Engine[] engine = {null};
         try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10))) {
-            RestoreService.Restored r = new RestoreService(fleet, () -> engine[0] = Engine.connect(),
-                    line -> out().println("  " + line)).restore(file, as, port, force);
+            RestoreService.Restored r = new RestoreService(
+                            fleet, () -> engine[0] = Engine.connect(), line -> out().println("  " + line))
+                    .restore(file, as, port, force);
             ComposeFiles.write(fleet);
             boolean healthy = r.health() == null || "healthy".equals(r.health()) || "running".equals(r.health());
-            out().println("Restored " + r.name() + " on port " + r.port() + (r.safetyBackup() == null ? "" : "; the replaced data is in "
-                    + r.safetyBackup()) + (r.health() == null ? ". Start it with: agentctl up " + r.name()
-                    : healthy ? ". It is running again." : ". It was started again but is NOT healthy (" + r.health() + "): see agentctl logs " + r.name()));
+            out().println("Restored " + r.name() + " on port " + r.port()
+                    + (r.safetyBackup() == null ? "" : "; the replaced data is in " + r.safetyBackup())
+                    + (r.health() == null
+                            ? ". Start it with: agentctl up " + r.name()
+                            : healthy
+                                    ? ". It is running again."
+                                    : ". It was started again but is NOT healthy (" + r.health()
+                                            + "): see agentctl logs " + r.name()));
             return healthy ? 0 : dev.agentctl.AgentctlException.UNHEALTHY;
         } finally {
             if (engine[0] != null) {

@@ -9,11 +9,23 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "runtime", description = "The shared read-only Python runtime and the slim runtime image.",
-        subcommands = {RuntimeCommand.Build.class, RuntimeCommand.Status.class, RuntimeCommand.Verify.class,
-                RuntimeCommand.Rollback.class},
-        footer = {"", "Examples:", "  agentctl runtime build", "  agentctl runtime status --json", "  agentctl runtime verify",
-                "  agentctl runtime rollback"})
+@Command(
+        name = "runtime",
+        description = "The shared read-only Python runtime and the slim runtime image.",
+        subcommands = {
+            RuntimeCommand.Build.class,
+            RuntimeCommand.Status.class,
+            RuntimeCommand.Verify.class,
+            RuntimeCommand.Rollback.class
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl runtime build",
+            "  agentctl runtime status --json",
+            "  agentctl runtime verify",
+            "  agentctl runtime rollback"
+        })
 final class RuntimeCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -27,7 +39,9 @@ final class RuntimeCommand implements Runnable {
         return String.format("%.1f MB", bytes / 1e6);
     }
 
-    @Command(name = "build", description = "Build the runtime (skipped when nothing changed) and the runtime image.",
+    @Command(
+            name = "build",
+            description = "Build the runtime (skipped when nothing changed) and the runtime image.",
             footer = {"", "Examples:", "  agentctl runtime build", "  agentctl runtime build --force --verbose"})
     static final class Build extends EngineCommand {
         @Option(names = "--force", description = "Rebuild even when nothing changed.")
@@ -36,7 +50,9 @@ final class RuntimeCommand implements Runnable {
         @Option(names = "--no-cache", description = "Do not use Docker's build cache.")
         boolean noCache;
 
-        @Option(names = {"-v", "--verbose"}, description = "Show the full build output.")
+        @Option(
+                names = {"-v", "--verbose"},
+                description = "Show the full build output.")
         boolean verbose;
 
         @Override
@@ -62,14 +78,21 @@ final class RuntimeCommand implements Runnable {
                 out().println("Runtime up to date (build " + r.buildId() + "); use --force to rebuild.");
                 return 0;
             }
-            out().printf("Built runtime %s in %.1f s: image %s %s, runtime %s%n", r.buildId(), r.took().toMillis() / 1000.0,
-                    fleet.config().runtime().image(), mb(r.imageSize()), mb(r.runtimeSize()));
+            out().printf(
+                            "Built runtime %s in %.1f s: image %s %s, runtime %s%n",
+                            r.buildId(),
+                            r.took().toMillis() / 1000.0,
+                            fleet.config().runtime().image(),
+                            mb(r.imageSize()),
+                            mb(r.runtimeSize()));
             out().println("Instances move onto it at the next 'agentctl up' (one at a time).");
             return 0;
         }
     }
 
-    @Command(name = "status", description = "The current runtime build, its versions, and whether its source changed since.",
+    @Command(
+            name = "status",
+            description = "The current runtime build, its versions, and whether its source changed since.",
             footer = {"", "Examples:", "  agentctl runtime status", "  agentctl runtime status --json"})
     static final class Status extends EngineCommand {
         @Option(names = "--json", description = "JSON output.")
@@ -86,7 +109,10 @@ final class RuntimeCommand implements Runnable {
                 out().println("No runtime build yet: run 'agentctl runtime build'.");
                 return 0;
             }
-            out().println("build:    " + s.get("id") + (Boolean.TRUE.equals(s.get("stale")) ? "  (STALE: the source changed; run agentctl runtime build)" : ""));
+            out().println("build:    " + s.get("id")
+                    + (Boolean.TRUE.equals(s.get("stale"))
+                            ? "  (STALE: the source changed; run agentctl runtime build)"
+                            : ""));
             if (s.get("staleReason") != null) {
                 out().println("stale:    unknown (" + s.get("staleReason") + ")");
             }
@@ -94,7 +120,10 @@ final class RuntimeCommand implements Runnable {
             out().println("python:   " + s.get("python"));
             out().println("package:  " + s.get("package"));
             out().println("runtime:  " + s.get("path") + " (" + mb((Long) s.get("runtimeSize")) + ")");
-            out().println("image:    " + s.get("image") + (s.containsKey("imageId") ? " " + s.get("imageId") + " (" + mb((Long) s.get("imageSize")) + ")" : " (missing)"));
+            out().println("image:    " + s.get("image")
+                    + (s.containsKey("imageId")
+                            ? " " + s.get("imageId") + " (" + mb((Long) s.get("imageSize")) + ")"
+                            : " (missing)"));
             if (s.containsKey("previous")) {
                 out().println("previous: " + s.get("previous") + " (agentctl runtime rollback)");
             }
@@ -102,21 +131,27 @@ final class RuntimeCommand implements Runnable {
         }
     }
 
-    @Command(name = "verify", description = "Run throwaway containers of the image with the runtime mounted read-only and check them.",
+    @Command(
+            name = "verify",
+            description = "Run throwaway containers of the image with the runtime mounted read-only and check them.",
             footer = {"", "Examples:", "  agentctl runtime verify"})
     static final class Verify extends EngineCommand {
         @Override
         protected int run(Fleet fleet, Engine engine) {
             boolean ok = true;
             for (RuntimeManager.Check c : new RuntimeManager(fleet, engine).verify()) {
-                out().println((c.ok() ? "ok    " : "FAIL  ") + c.name() + (c.detail().isBlank() ? "" : ": " + c.detail()));
+                out().println((c.ok() ? "ok    " : "FAIL  ")
+                        + c.name()
+                        + (c.detail().isBlank() ? "" : ": " + c.detail()));
                 ok &= c.ok();
             }
             return ok ? 0 : AgentctlException.FAILED;
         }
     }
 
-    @Command(name = "rollback", description = "Switch runtime/current back to the previous build.",
+    @Command(
+            name = "rollback",
+            description = "Switch runtime/current back to the previous build.",
             footer = {"", "Examples:", "  agentctl runtime rollback && agentctl up"})
     static final class Rollback extends EngineCommand {
         @Override

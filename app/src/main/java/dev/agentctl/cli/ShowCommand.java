@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "show", description = "Show one instance's settings (secrets masked).",
+@Command(
+        name = "show",
+        description = "Show one instance's settings (secrets masked).",
         footer = {"", "Examples:", "  agentctl show alice", "  agentctl show alice --json"})
 final class ShowCommand extends BaseCommand {
     @Parameters(paramLabel = "NAME")
@@ -65,7 +67,9 @@ final class ShowCommand extends BaseCommand {
         }
         m.put("security", sec);
         m.put("env", EnvFile.masked(i.env()));
-        m.put("apiKeySet", !i.env().getOrDefault(Validate.apiKeyVar(i.provider()), "").isEmpty());
+        m.put(
+                "apiKeySet",
+                !i.env().getOrDefault(Validate.apiKeyVar(i.provider()), "").isEmpty());
         m.put("path", i.dir().toString());
         return m;
     }

@@ -12,7 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "status", aliases = "ps", description = "State, health, uptime, CPU and memory of each instance. Exit 4 if any is unhealthy, exited or restarting.",
+@Command(
+        name = "status",
+        aliases = "ps",
+        description =
+                "State, health, uptime, CPU and memory of each instance. Exit 4 if any is unhealthy, exited or restarting.",
         footer = {"", "Examples:", "  agentctl status", "  agentctl status alice --json", "  agentctl status --watch"})
 final class StatusCommand extends EngineCommand {
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all, and orphan containers).")
@@ -24,7 +28,9 @@ final class StatusCommand extends EngineCommand {
     @Option(names = "--no-stats", description = "Skip CPU and memory (faster).")
     boolean noStats;
 
-    @Option(names = {"-w", "--watch"}, description = "Refresh every 2 seconds until Ctrl-C.")
+    @Option(
+            names = {"-w", "--watch"},
+            description = "Refresh every 2 seconds until Ctrl-C.")
     boolean watch;
 
     @Override
@@ -58,10 +64,16 @@ final class StatusCommand extends EngineCommand {
         }
         Table t = new Table("NAME", "PORT", "STATE", "HEALTH", "UPTIME", "CPU%", "MEM / LIMIT", "RESTARTS", "RUNTIME");
         for (StatusReport.Row r : rows) {
-            t.row(r.name(), r.port(), r.state(), r.health(), uptime(r.uptimeSeconds()),
+            t.row(
+                    r.name(),
+                    r.port(),
+                    r.state(),
+                    r.health(),
+                    uptime(r.uptimeSeconds()),
                     r.cpuPercent() == null ? null : String.format("%.2f%%", r.cpuPercent()),
                     r.memoryBytes() == null ? null : bytes(r.memoryBytes()) + " / " + bytes(r.memoryLimitBytes()),
-                    r.restarts(), r.runtime());
+                    r.restarts(),
+                    r.runtime());
         }
         t.print(out());
     }
@@ -70,14 +82,21 @@ final class StatusCommand extends EngineCommand {
         if (s == null) {
             return null;
         }
-        return s < 60 ? s + "s" : s < 3600 ? s / 60 + "m" : s < 86400 ? s / 3600 + "h" + (s % 3600) / 60 + "m" : s / 86400 + "d" + (s % 86400) / 3600 + "h";
+        return s < 60
+                ? s + "s"
+                : s < 3600
+                        ? s / 60 + "m"
+                        : s < 86400
+                                ? s / 3600 + "h" + (s % 3600) / 60 + "m"
+                                : s / 86400 + "d" + (s % 86400) / 3600 + "h";
     }
 
     static String bytes(Long b) {
         if (b == null) {
             return "-";
         }
-        return b < (1L << 20) ? String.format("%.1fKiB", b / 1024.0) : b < (1L << 30) ? String.format("%.1fMiB", b / 1048576.0)
-                : String.format("%.2fGiB", b / 1073741824.0);
+        return b < (1L << 20)
+                ? String.format("%.1fKiB", b / 1024.0)
+                : b < (1L << 30) ? String.format("%.1fMiB", b / 1048576.0) : String.format("%.2fGiB", b / 1073741824.0);
     }
 }

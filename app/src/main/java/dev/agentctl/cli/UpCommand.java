@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "up", description = "Create, recreate (when settings changed) or start instances, and wait until they are healthy.",
+@Command(
+        name = "up",
+        description = "Create, recreate (when settings changed) or start instances, and wait until they are healthy.",
         footer = {"", "Examples:", "  agentctl up", "  agentctl up alice bob --timeout 3m", "  agentctl up --no-wait"})
 final class UpCommand extends EngineCommand {
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
@@ -23,7 +25,10 @@ final class UpCommand extends EngineCommand {
     @Option(names = "--no-wait", description = "Do not wait for health.")
     boolean noWait;
 
-    @Option(names = "--timeout", paramLabel = "D", description = "How long to wait for each instance to become healthy (default: 2m).")
+    @Option(
+            names = "--timeout",
+            paramLabel = "D",
+            description = "How long to wait for each instance to become healthy (default: 2m).")
     String timeout = "2m";
 
     static List<Instance> select(Fleet fleet, List<String> names) {
@@ -42,8 +47,8 @@ final class UpCommand extends EngineCommand {
             return 0;
         }
         try (FleetLock lock = lock(fleet)) {
-            List<Reconciler.Outcome> outcomes = new Reconciler(fleet, engine, line -> out().println("  " + line))
-                    .up(instances, !noWait, wait);
+            List<Reconciler.Outcome> outcomes =
+                    new Reconciler(fleet, engine, line -> out().println("  " + line)).up(instances, !noWait, wait);
             ComposeFiles.write(fleet);
             int bad = 0;
             for (Reconciler.Outcome o : outcomes) {
@@ -60,7 +65,9 @@ final class UpCommand extends EngineCommand {
                     }
                 }
             }
-            long changed = outcomes.stream().filter(o -> o.action() != Reconciler.Action.NONE).count();
+            long changed = outcomes.stream()
+                    .filter(o -> o.action() != Reconciler.Action.NONE)
+                    .count();
             out().println((noWait ? "Started" : "Up") + ": " + outcomes.size() + " instance(s), " + changed + " changed"
                     + (bad > 0 ? ", " + bad + " NOT healthy" : noWait ? "" : ", all healthy") + ".");
             return bad > 0 ? AgentctlException.UNHEALTHY : 0;

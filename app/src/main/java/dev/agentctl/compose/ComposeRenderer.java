@@ -12,8 +12,7 @@ import org.yaml.snakeyaml.Yaml;
 public final class ComposeRenderer {
     public static final String NETWORK_KEY = "fleet";
 
-    private ComposeRenderer() {
-    }
+    private ComposeRenderer() {}
 
     /**
      * The compose file for {@code specs}. The project name is not in it (docker-compose 1.x rejects a top-level

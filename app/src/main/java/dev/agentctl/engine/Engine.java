@@ -20,7 +20,6 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
-import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Statistics;
@@ -68,7 +67,8 @@ public final class Engine implements Closeable {
         try {
             config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
         } catch (RuntimeException e) {
-            throw new AgentctlException(AgentctlException.ENGINE_UNREACHABLE, "invalid Docker engine settings: " + e.getMessage());
+            throw new AgentctlException(
+                    AgentctlException.ENGINE_UNREACHABLE, "invalid Docker engine settings: " + e.getMessage());
         }
         String host = config.getDockerHost().toString();
         ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
@@ -94,13 +94,19 @@ public final class Engine implements Closeable {
         } catch (RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 String msg = String.valueOf(t.getMessage());
-                boolean connect = t instanceof java.net.SocketException || t instanceof java.net.UnknownHostException
+                boolean connect = t instanceof java.net.SocketException
+                        || t instanceof java.net.UnknownHostException
                         || t instanceof java.nio.file.NoSuchFileException
                         || (t.getClass().getName().contains("LastErrorException")
-                            && (msg.contains("No such file") || msg.contains("Connection refused") || msg.contains("Permission denied")));
+                                && (msg.contains("No such file")
+                                        || msg.contains("Connection refused")
+                                        || msg.contains("Permission denied")));
                 if (connect) {
-                    throw new AgentctlException(AgentctlException.ENGINE_UNREACHABLE, "cannot reach the Docker engine at "
-                            + host + ": " + msg.replaceAll("^\\[\\d+]\\s*", "").toLowerCase() + " (is dockerd running?)", e);
+                    throw new AgentctlException(
+                            AgentctlException.ENGINE_UNREACHABLE,
+                            "cannot reach the Docker engine at " + host + ": "
+                                    + msg.replaceAll("^\\[\\d+]\\s*", "").toLowerCase() + " (is dockerd running?)",
+                            e);
                 }
             }
             throw e;
@@ -116,8 +122,7 @@ public final class Engine implements Closeable {
 
     // ---- images
 
-    public record ImageInfo(String id, long size, String created) {
-    }
+    public record ImageInfo(String id, long size, String created) {}
 
     public Optional<ImageInfo> image(String ref) {
         return call(() -> {
@@ -148,7 +153,8 @@ public final class Engine implements Closeable {
      * Builds an image from a tar build context; {@code line} sees every output line. Returns the image id.
      * The Dockerfile is the context's "Dockerfile".
      */
-    public String build(InputStream context, String tag, Map<String, String> args, boolean noCache, Consumer<String> line) {
+    public String build(
+            InputStream context, String tag, Map<String, String> args, boolean noCache, Consumer<String> line) {
         List<String> sinceStep = new ArrayList<>();
         String[] step = {""};
         String[] error = {null};
@@ -178,8 +184,12 @@ public final class Engine implements Closeable {
             }
         };
         return call(() -> {
-            var cmd = client.buildImageCmd(context).withTags(java.util.Set.of(tag)).withNoCache(noCache)
-                    .withPull(false).withRemove(true).withForcerm(true);
+            var cmd = client.buildImageCmd(context)
+                    .withTags(java.util.Set.of(tag))
+                    .withNoCache(noCache)
+                    .withPull(false)
+                    .withRemove(true)
+                    .withForcerm(true);
             args.forEach(cmd::withBuildArg);
             try {
                 return cmd.exec(cb).awaitImageId();
@@ -188,7 +198,8 @@ public final class Engine implements Closeable {
                     throw e;
                 }
                 String why = error[0] != null ? error[0] : e.getMessage();
-                throw new BuildFailed("image build failed at " + (step[0].isEmpty() ? "the start" : step[0]) + ": " + why,
+                throw new BuildFailed(
+                        "image build failed at " + (step[0].isEmpty() ? "the start" : step[0]) + ": " + why,
                         List.copyOf(sinceStep));
             }
         });
@@ -215,11 +226,19 @@ public final class Engine implements Closeable {
     /** Creates the fleet network when missing, labelled as docker-compose would label it. */
     public void ensureNetwork(String name, String project, String key) {
         run(() -> {
-            boolean exists = client.listNetworksCmd().withNameFilter(name).exec().stream().anyMatch(n -> name.equals(n.getName()));
+            boolean exists = client.listNetworksCmd().withNameFilter(name).exec().stream()
+                    .anyMatch(n -> name.equals(n.getName()));
             if (!exists) {
-                client.createNetworkCmd().withName(name).withDriver("bridge")
-                        .withLabels(Map.of("com.docker.compose.project", project, "com.docker.compose.network", key,
-                                ContainerSpec.LABEL_FLEET, project))
+                client.createNetworkCmd()
+                        .withName(name)
+                        .withDriver("bridge")
+                        .withLabels(Map.of(
+                                "com.docker.compose.project",
+                                project,
+                                "com.docker.compose.network",
+                                key,
+                                ContainerSpec.LABEL_FLEET,
+                                project))
                         .exec();
             }
         });
@@ -229,9 +248,14 @@ public final class Engine implements Closeable {
 
     /** Every container (running or not) carrying the label, inspected concurrently. */
     public List<ContainerInfo> containers(String labelKey, String labelValue) {
-        List<Container> list = call(() -> client.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(labelKey, labelValue)).exec());
-        return list.parallelStream().map(c -> inspect(c.getId())).flatMap(Optional::stream).toList();
+        List<Container> list = call(() -> client.listContainersCmd()
+                .withShowAll(true)
+                .withLabelFilter(Map.of(labelKey, labelValue))
+                .exec());
+        return list.parallelStream()
+                .map(c -> inspect(c.getId()))
+                .flatMap(Optional::stream)
+                .toList();
     }
 
     public Optional<ContainerInfo> inspect(String nameOrId) {
@@ -253,24 +277,38 @@ public final class Engine implements Closeable {
             List<HealthStateLog> log = s.getHealth().getLog();
             if (log != null && !log.isEmpty()) {
                 HealthStateLog last = log.get(log.size() - 1);
-                probe = (last.getOutput() == null ? "" : last.getOutput().strip()) + " (exit " + last.getExitCodeLong() + ")";
+                probe = (last.getOutput() == null ? "" : last.getOutput().strip()) + " (exit " + last.getExitCodeLong()
+                        + ")";
             }
         }
         Instant started = null;
         if (s.getStartedAt() != null && !s.getStartedAt().startsWith("0001")) {
             started = Instant.parse(s.getStartedAt());
         }
-        Map<String, String> labels = r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels();
-        return new ContainerInfo(r.getId(), r.getName().replaceFirst("^/", ""), r.getConfig().getImage(), s.getStatus(),
-                health, started, r.getRestartCount() == null ? 0 : r.getRestartCount(),
-                s.getExitCodeLong() == null ? null : s.getExitCodeLong().intValue(), labels, probe);
+        Map<String, String> labels =
+                r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels();
+        return new ContainerInfo(
+                r.getId(),
+                r.getName().replaceFirst("^/", ""),
+                r.getConfig().getImage(),
+                s.getStatus(),
+                health,
+                started,
+                r.getRestartCount() == null ? 0 : r.getRestartCount(),
+                s.getExitCodeLong() == null ? null : s.getExitCodeLong().intValue(),
+                labels,
+                probe);
     }
 
     /** Creates (not starts) the container of a spec; returns its id. */
     public String create(ContainerSpec spec, String composeWorkingDir) {
         List<Mount> mounts = new ArrayList<>();
         for (ContainerSpec.Mount m : spec.mounts()) {
-            mounts.add(new Mount().withType(MountType.BIND).withSource(m.source()).withTarget(m.target()).withReadOnly(m.readOnly()));
+            mounts.add(new Mount()
+                    .withType(MountType.BIND)
+                    .withSource(m.source())
+                    .withTarget(m.target())
+                    .withReadOnly(m.readOnly()));
         }
         Ports ports = new Ports();
         List<ExposedPort> exposed = new ArrayList<>();
@@ -314,7 +352,8 @@ public final class Engine implements Closeable {
                     .withLabels(labels)
                     .withExposedPorts(exposed)
                     .withAliases(spec.instance())
-                    .withHealthcheck(new HealthCheck().withTest(h.test())
+                    .withHealthcheck(new HealthCheck()
+                            .withTest(h.test())
                             .withInterval(TimeUnit.SECONDS.toNanos(h.intervalSeconds()))
                             .withTimeout(TimeUnit.SECONDS.toNanos(h.timeoutSeconds()))
                             .withRetries(h.retries())
@@ -386,8 +425,7 @@ public final class Engine implements Closeable {
     // ---- stats
 
     /** CPU in percent of one core (as docker stats shows it), memory in bytes. */
-    public record Stats(double cpuPercent, long memoryUsage, long memoryLimit) {
-    }
+    public record Stats(double cpuPercent, long memoryUsage, long memoryLimit) {}
 
     /**
      * One stats call without streaming: the daemon answers with two samples about a second apart (cpu_stats and
@@ -397,12 +435,15 @@ public final class Engine implements Closeable {
         return call(() -> {
             Statistics[] got = {null};
             try {
-                client.statsCmd(id).withNoStream(true).exec(new ResultCallback.Adapter<Statistics>() {
-                    @Override
-                    public void onNext(Statistics s) {
-                        got[0] = s;
-                    }
-                }).awaitCompletion(10, TimeUnit.SECONDS);
+                client.statsCmd(id)
+                        .withNoStream(true)
+                        .exec(new ResultCallback.Adapter<Statistics>() {
+                            @Override
+                            public void onNext(Statistics s) {
+                                got[0] = s;
+                            }
+                        })
+                        .awaitCompletion(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -417,12 +458,19 @@ public final class Engine implements Closeable {
     static Stats toStats(com.github.dockerjava.api.model.CpuStatsConfig p, Statistics cur) {
         double cpu = 0;
         var c = cur.getCpuStats();
-        if (c != null && p != null && c.getCpuUsage() != null && p.getCpuUsage() != null
-                && c.getSystemCpuUsage() != null && p.getSystemCpuUsage() != null) {
+        if (c != null
+                && p != null
+                && c.getCpuUsage() != null
+                && p.getCpuUsage() != null
+                && c.getSystemCpuUsage() != null
+                && p.getSystemCpuUsage() != null) {
             long cpuDelta = c.getCpuUsage().getTotalUsage() - p.getCpuUsage().getTotalUsage();
             long sysDelta = c.getSystemCpuUsage() - p.getSystemCpuUsage();
-            long online = c.getOnlineCpus() != null ? c.getOnlineCpus()
-                    : c.getCpuUsage().getPercpuUsage() != null ? c.getCpuUsage().getPercpuUsage().size() : 1;
+            long online = c.getOnlineCpus() != null
+                    ? c.getOnlineCpus()
+                    : c.getCpuUsage().getPercpuUsage() != null
+                            ? c.getCpuUsage().getPercpuUsage().size()
+                            : 1;
             if (sysDelta > 0 && cpuDelta >= 0) {
                 cpu = (double) cpuDelta / sysDelta * online * 100.0;
             }
@@ -430,8 +478,12 @@ public final class Engine implements Closeable {
         long usage = 0;
         long limit = 0;
         if (cur.getMemoryStats() != null) {
-            usage = cur.getMemoryStats().getUsage() == null ? 0 : cur.getMemoryStats().getUsage();
-            limit = cur.getMemoryStats().getLimit() == null ? 0 : cur.getMemoryStats().getLimit();
+            usage = cur.getMemoryStats().getUsage() == null
+                    ? 0
+                    : cur.getMemoryStats().getUsage();
+            limit = cur.getMemoryStats().getLimit() == null
+                    ? 0
+                    : cur.getMemoryStats().getLimit();
             Map<String, Long> extra = statsMap(cur);
             // as docker stats: usage minus page cache (cgroup v1: total_inactive_file, v2: inactive_file)
             Long inactive = extra.getOrDefault("total_inactive_file", extra.get("inactive_file"));
@@ -459,9 +511,18 @@ public final class Engine implements Closeable {
     // ---- logs and exec
 
     /** Streams a container's logs line by line; returns when done (or, with follow, when the container stops). */
-    public void logs(String id, boolean follow, Integer tail, Integer sinceEpochSeconds, boolean timestamps, Consumer<String> line) {
+    public void logs(
+            String id,
+            boolean follow,
+            Integer tail,
+            Integer sinceEpochSeconds,
+            boolean timestamps,
+            Consumer<String> line) {
         run(() -> {
-            var cmd = client.logContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(follow)
+            var cmd = client.logContainerCmd(id)
+                    .withStdOut(true)
+                    .withStdErr(true)
+                    .withFollowStream(follow)
                     .withTimestamps(timestamps);
             if (tail != null) {
                 cmd.withTail(tail);
@@ -472,11 +533,12 @@ public final class Engine implements Closeable {
             LineSplitter splitter = new LineSplitter(line);
             try {
                 cmd.exec(new ResultCallback.Adapter<Frame>() {
-                    @Override
-                    public void onNext(Frame f) {
-                        splitter.accept(f.getPayload());
-                    }
-                }).awaitCompletion();
+                            @Override
+                            public void onNext(Frame f) {
+                                splitter.accept(f.getPayload());
+                            }
+                        })
+                        .awaitCompletion();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -494,20 +556,32 @@ public final class Engine implements Closeable {
     /** Runs a command in a running container, streaming its output; returns its exit code. */
     public int exec(String id, List<String> command, OutputStream stdout, OutputStream stderr) {
         return call(() -> {
-            String execId = client.execCreateCmd(id).withCmd(command.toArray(String[]::new))
-                    .withAttachStdout(true).withAttachStderr(true).exec().getId();
+            String execId = client.execCreateCmd(id)
+                    .withCmd(command.toArray(String[]::new))
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .exec()
+                    .getId();
             try {
-                client.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
-                    @Override
-                    public void onNext(Frame f) {
-                        try {
-                            (f.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR ? stderr : stdout).write(f.getPayload());
-                            (f.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR ? stderr : stdout).flush();
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    }
-                }).awaitCompletion();
+                client.execStartCmd(execId)
+                        .exec(new ResultCallback.Adapter<Frame>() {
+                            @Override
+                            public void onNext(Frame f) {
+                                try {
+                                    (f.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR
+                                                    ? stderr
+                                                    : stdout)
+                                            .write(f.getPayload());
+                                    (f.getStreamType() == com.github.dockerjava.api.model.StreamType.STDERR
+                                                    ? stderr
+                                                    : stdout)
+                                            .flush();
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            }
+                        })
+                        .awaitCompletion();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -522,13 +596,19 @@ public final class Engine implements Closeable {
     }
 
     /** Creates a stopped throwaway container of {@code image}; the caller removes it. Null entrypoint: the image's. */
-    public String createPlain(String image, List<String> entrypoint, List<String> cmd, List<ContainerSpec.Mount> mounts, String user) {
+    public String createPlain(
+            String image, List<String> entrypoint, List<String> cmd, List<ContainerSpec.Mount> mounts, String user) {
         List<Mount> ms = new ArrayList<>();
         for (ContainerSpec.Mount m : mounts) {
-            ms.add(new Mount().withType(MountType.BIND).withSource(m.source()).withTarget(m.target()).withReadOnly(m.readOnly()));
+            ms.add(new Mount()
+                    .withType(MountType.BIND)
+                    .withSource(m.source())
+                    .withTarget(m.target())
+                    .withReadOnly(m.readOnly()));
         }
         return call(() -> {
-            var c = client.createContainerCmd(image).withHostConfig(HostConfig.newHostConfig().withMounts(ms).withNetworkMode("none"))
+            var c = client.createContainerCmd(image)
+                    .withHostConfig(HostConfig.newHostConfig().withMounts(ms).withNetworkMode("none"))
                     .withLabels(Map.of("dev.agentctl.throwaway", "true"));
             if (entrypoint != null) {
                 c.withEntrypoint(entrypoint);
@@ -544,11 +624,11 @@ public final class Engine implements Closeable {
     }
 
     /** What a throwaway container printed (stdout and stderr together) and its exit code. */
-    public record RunResult(int exitCode, String output) {
-    }
+    public record RunResult(int exitCode, String output) {}
 
     /** Runs a throwaway container to completion (no network) and removes it. */
-    public RunResult runOnce(String image, List<String> entrypoint, List<String> cmd, List<ContainerSpec.Mount> mounts, String user) {
+    public RunResult runOnce(
+            String image, List<String> entrypoint, List<String> cmd, List<ContainerSpec.Mount> mounts, String user) {
         String id = createPlain(image, entrypoint, cmd, mounts, user);
         try {
             start(id);

@@ -11,8 +11,7 @@ import java.util.Map;
 
 /** An instance's .env: KEY=VALUE lines, the only place secrets live. Always written 0600. */
 public final class EnvFile {
-    private EnvFile() {
-    }
+    private EnvFile() {}
 
     public static Map<String, String> read(Path file) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -40,7 +39,8 @@ public final class EnvFile {
     }
 
     public static void write(Path file, Map<String, String> env) {
-        StringBuilder sb = new StringBuilder("# Secrets of this instance (API keys, channel tokens). Mode 0600; never commit it.\n");
+        StringBuilder sb = new StringBuilder(
+                "# Secrets of this instance (API keys, channel tokens). Mode 0600; never commit it.\n");
         sb.append("# config/config.json refers to them as ${NAME}; nanobot resolves them at start-up.\n");
         env.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         AtomicFiles.write(file, sb.toString(), AtomicFiles.PRIVATE_FILE);

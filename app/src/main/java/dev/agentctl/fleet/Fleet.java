@@ -110,8 +110,7 @@ public final class Fleet {
     }
 
     /** An instance read from disk, or the one-line reason it cannot be read. */
-    public record Loaded(String name, Instance instance, String error) {
-    }
+    public record Loaded(String name, Instance instance, String error) {}
 
     public List<Loaded> loadAll() {
         List<Loaded> out = new ArrayList<>();
@@ -144,7 +143,8 @@ public final class Fleet {
         JsonNode cfg = readJson(configFile);
         JsonNode port = cfg.path("gateway").path("port");
         if (!port.canConvertToInt() || port.asInt() < 1024 || port.asInt() > 65535) {
-            throw AgentctlException.badInput(configFile + ": gateway.port must be a number from 1024 to 65535, not " + port);
+            throw AgentctlException.badInput(
+                    configFile + ": gateway.port must be a number from 1024 to 65535, not " + port);
         }
         String model = cfg.path("agents").path("defaults").path("model").asText("");
         Path settingsFile = dir.resolve(Instance.SETTINGS);
@@ -158,11 +158,24 @@ public final class Fleet {
         }
         String pids = res.string("pids", null);
         String bind = s.string("bind", null);
-        Security security = s.has("security") ? FleetConfig.security(s.map("security"), config.defaults().security()) : null;
+        Security security = s.has("security")
+                ? FleetConfig.security(s.map("security"), config.defaults().security())
+                : null;
         String provider = s.string("provider", config.defaults().provider());
-        return new Instance(name, dir, port.asInt(), model, provider, s.string("soul", "custom"), s.string("created", ""),
-                cpus == null ? null : Validate.cpus(cpus), memory, pids == null ? null : Validate.pids(pids),
-                bind == null ? null : Validate.bind(bind), security, EnvFile.read(dir.resolve(Instance.ENV)));
+        return new Instance(
+                name,
+                dir,
+                port.asInt(),
+                model,
+                provider,
+                s.string("soul", "custom"),
+                s.string("created", ""),
+                cpus == null ? null : Validate.cpus(cpus),
+                memory,
+                pids == null ? null : Validate.pids(pids),
+                bind == null ? null : Validate.bind(bind),
+                security,
+                EnvFile.read(dir.resolve(Instance.ENV)));
     }
 
     public static JsonNode readJson(Path file) {
@@ -174,8 +187,11 @@ public final class Fleet {
             }
             return node;
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr();
-            throw AgentctlException.badInput(file + where + ": invalid JSON: " + e.getOriginalMessage().split("\n")[0]);
+            String where = e.getLocation() == null
+                    ? ""
+                    : ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr();
+            throw AgentctlException.badInput(
+                    file + where + ": invalid JSON: " + e.getOriginalMessage().split("\n")[0]);
         }
     }
 
@@ -183,8 +199,8 @@ public final class Fleet {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw AgentctlException.badInput("cannot read " + file + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            throw AgentctlException.badInput("cannot read " + file + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
         }
     }
 

@@ -8,9 +8,20 @@ import java.util.Map;
  * One instance as read from disk: nanobot's own settings (port, model) from config/config.json and agentctl's
  * from instance.yaml. Null resource fields mean "the fleet's default".
  */
-public record Instance(String name, Path dir, int port, String model, String provider, String soul, String created,
-                       Double cpus, String memory, Integer pids, String bind, Security security,
-                       Map<String, String> env) {
+public record Instance(
+        String name,
+        Path dir,
+        int port,
+        String model,
+        String provider,
+        String soul,
+        String created,
+        Double cpus,
+        String memory,
+        Integer pids,
+        String bind,
+        Security security,
+        Map<String, String> env) {
 
     public static final String CONFIG_JSON = "config/config.json";
     public static final String SETTINGS = "instance.yaml";

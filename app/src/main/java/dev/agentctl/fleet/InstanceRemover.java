@@ -13,8 +13,7 @@ import java.time.format.DateTimeFormatter;
 public final class InstanceRemover {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
 
-    private InstanceRemover() {
-    }
+    private InstanceRemover() {}
 
     /** Returns where the folder went (null when purged). */
     public static Path remove(Fleet fleet, String name, boolean purge) {
@@ -22,9 +21,11 @@ public final class InstanceRemover {
         try {
             Path trash = fleet.instancesDir().resolve(".trash");
             Files.createDirectories(trash);
-            Path target = trash.resolve(name + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP));
+            Path target =
+                    trash.resolve(name + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP));
             for (int n = 2; Files.exists(target); n++) {
-                target = trash.resolve(name + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-" + n);
+                target = trash.resolve(
+                        name + "-" + ZonedDateTime.now(ZoneOffset.UTC).format(STAMP) + "-" + n);
             }
             AtomicFiles.moveDirectory(dir, target);
             if (purge) {

@@ -9,8 +9,7 @@ import java.util.Map;
 
 /** Port choice: instances never share a port, and a port something on the host listens on is not used. */
 public final class Ports {
-    private Ports() {
-    }
+    private Ports() {}
 
     /** True when a listener holds {@code port} on {@code bind} (or on all addresses). */
     public static boolean listening(String bind, int port) {

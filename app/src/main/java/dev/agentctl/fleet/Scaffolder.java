@@ -26,15 +26,22 @@ public final class Scaffolder {
         void reached(String step);
     }
 
-    public record Request(String name, String port, String model, String soul, String provider,
-                          Map<String, String> env, String cpus, String memory, String bind) {
-    }
+    public record Request(
+            String name,
+            String port,
+            String model,
+            String soul,
+            String provider,
+            Map<String, String> env,
+            String cpus,
+            String memory,
+            String bind) {}
 
     private final Fleet fleet;
     private final Steps steps;
 
     public Scaffolder(Fleet fleet) {
-        this(fleet, step -> { });
+        this(fleet, step -> {});
     }
 
     public Scaffolder(Fleet fleet, Steps steps) {
@@ -43,8 +50,7 @@ public final class Scaffolder {
     }
 
     /** A soul by template name or file path, with its name (for instance.yaml) and its text. */
-    public record Soul(String name, String text) {
-    }
+    public record Soul(String name, String text) {}
 
     public Soul soul(String nameOrPath) {
         String s = nameOrPath == null ? fleet.config().defaults().soul() : nameOrPath;
@@ -62,7 +68,8 @@ public final class Scaffolder {
                 throw AgentctlException.badInput("cannot read soul file '" + s + "': " + e.getMessage());
             }
         }
-        throw AgentctlException.badInput("unknown soul '" + s + "': use " + String.join(", ", SOULS) + " or a path to a .md file");
+        throw AgentctlException.badInput(
+                "unknown soul '" + s + "': use " + String.join(", ", SOULS) + " or a path to a .md file");
     }
 
     /** Creates instances/NAME atomically: built in a hidden temporary folder, then renamed into place. */
@@ -88,14 +95,29 @@ public final class Scaffolder {
         env.putAll(r.env());
         String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
 
-        Instance instance = new Instance(name, fleet.instanceDir(name), port, model, provider, soul.name(), created, cpus,
-                memory, null, bind, null, env);
-        return install(instance, dir -> {
-            writeConfig(dir, instance);
-            steps.reached("config");
-            writeWorkspace(dir, instance, soul);
-            steps.reached("workspace");
-        }, overrideRenderer);
+        Instance instance = new Instance(
+                name,
+                fleet.instanceDir(name),
+                port,
+                model,
+                provider,
+                soul.name(),
+                created,
+                cpus,
+                memory,
+                null,
+                bind,
+                null,
+                env);
+        return install(
+                instance,
+                dir -> {
+                    writeConfig(dir, instance);
+                    steps.reached("config");
+                    writeWorkspace(dir, instance, soul);
+                    steps.reached("workspace");
+                },
+                overrideRenderer);
     }
 
     /**
@@ -111,7 +133,10 @@ public final class Scaffolder {
             Ports.check(port, bind, taken, self);
             return port;
         }
-        if (preferred != null && preferred >= 1024 && preferred <= 65535 && !taken.containsKey(preferred)
+        if (preferred != null
+                && preferred >= 1024
+                && preferred <= 65535
+                && !taken.containsKey(preferred)
                 && !Ports.listening(bind, preferred)) {
             return preferred;
         }
@@ -129,12 +154,15 @@ public final class Scaffolder {
      */
     public Instance install(Instance instance, Content content, Function<Instance, String> overrideRenderer) {
         if (fleet.exists(instance.name())) {
-            throw AgentctlException.badInput("instance '" + instance.name() + "' already exists in " + fleet.instancesDir());
+            throw AgentctlException.badInput(
+                    "instance '" + instance.name() + "' already exists in " + fleet.instancesDir());
         }
         Path tmp = null;
         try {
             Files.createDirectories(fleet.instancesDir());
-            tmp = Files.createTempDirectory(fleet.instancesDir(), ".create-" + instance.name() + "-",
+            tmp = Files.createTempDirectory(
+                    fleet.instancesDir(),
+                    ".create-" + instance.name() + "-",
                     PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
             content.write(tmp);
             EnvFile.write(tmp.resolve(Instance.ENV), instance.env());
@@ -156,9 +184,8 @@ public final class Scaffolder {
         }
     }
 
-    public record Change(String model, String port, String cpus, String memory, String soul,
-                         Map<String, String> env, String bind) {
-    }
+    public record Change(
+            String model, String port, String cpus, String memory, String soul, Map<String, String> env, String bind) {}
 
     /** Changes an instance; everything is validated before the first file is written, each file atomically. */
     public Instance update(String name, Change c) {
@@ -181,21 +208,39 @@ public final class Scaffolder {
         Soul soul = c.soul() == null ? null : soul(c.soul());
         Map<String, String> env = new LinkedHashMap<>(cur.env());
         env.putAll(c.env());
-        Instance next = new Instance(cur.name(), cur.dir(), port, model, cur.provider(),
-                soul == null ? cur.soul() : soul.name(), cur.created(), cpus, memory, cur.pids(), bind, cur.security(), env);
+        Instance next = new Instance(
+                cur.name(),
+                cur.dir(),
+                port,
+                model,
+                cur.provider(),
+                soul == null ? cur.soul() : soul.name(),
+                cur.created(),
+                cpus,
+                memory,
+                cur.pids(),
+                bind,
+                cur.security(),
+                env);
         try {
             if (port != cur.port() || !model.equals(cur.model())) {
                 Path file = cur.dir().resolve(Instance.CONFIG_JSON);
                 ObjectNode cfg = (ObjectNode) Fleet.readJson(file);
                 cfg.with("agents").with("defaults").put("model", model);
                 cfg.with("gateway").put("port", port);
-                AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n", AtomicFiles.PRIVATE_FILE);
+                AtomicFiles.write(
+                        file,
+                        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n",
+                        AtomicFiles.PRIVATE_FILE);
                 ownByContainerUser(file);
             }
             if (soul != null) {
                 Path file = cur.workspaceDir().resolve("SOUL.md");
                 if (Files.exists(file)) {
-                    AtomicFiles.write(cur.workspaceDir().resolve("SOUL.md.bak"), Files.readAllBytes(file), AtomicFiles.PUBLIC_FILE);
+                    AtomicFiles.write(
+                            cur.workspaceDir().resolve("SOUL.md.bak"),
+                            Files.readAllBytes(file),
+                            AtomicFiles.PUBLIC_FILE);
                     ownByContainerUser(cur.workspaceDir().resolve("SOUL.md.bak"));
                 }
                 AtomicFiles.write(file, fill(soul.text(), next));
@@ -223,7 +268,9 @@ public final class Scaffolder {
         gw.put("host", "0.0.0.0");
         gw.put("port", i.port());
         Files.createDirectories(dir.resolve("config/sessions"));
-        AtomicFiles.write(dir.resolve(Instance.CONFIG_JSON), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n",
+        AtomicFiles.write(
+                dir.resolve(Instance.CONFIG_JSON),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg) + "\n",
                 AtomicFiles.PRIVATE_FILE);
     }
 
@@ -242,7 +289,8 @@ public final class Scaffolder {
 
     /** instance.yaml: agentctl's settings for the instance (nanobot's own live in config/config.json). */
     static void writeSettings(Path dir, Instance i) {
-        StringBuilder y = new StringBuilder("# agentctl settings of this instance; model and port live in config/config.json.\n");
+        StringBuilder y =
+                new StringBuilder("# agentctl settings of this instance; model and port live in config/config.json.\n");
         y.append("# Change them with 'agentctl set'. Unset resources take fleet.yaml's defaults.\n");
         y.append("soul: ").append(quote(i.soul())).append('\n');
         y.append("provider: ").append(i.provider()).append('\n');
@@ -264,10 +312,15 @@ public final class Scaffolder {
         }
         if (i.security() != null) {
             FleetConfig.Security s = i.security();
-            y.append("security:\n  readOnlyRootfs: ").append(s.readOnlyRootfs())
-                    .append("\n  dropCapabilities: ").append(s.dropCapabilities())
-                    .append("\n  noNewPrivileges: ").append(s.noNewPrivileges())
-                    .append("\n  reason: ").append(quote(s.reason())).append('\n');
+            y.append("security:\n  readOnlyRootfs: ")
+                    .append(s.readOnlyRootfs())
+                    .append("\n  dropCapabilities: ")
+                    .append(s.dropCapabilities())
+                    .append("\n  noNewPrivileges: ")
+                    .append(s.noNewPrivileges())
+                    .append("\n  reason: ")
+                    .append(quote(s.reason()))
+                    .append('\n');
         }
         AtomicFiles.write(dir.resolve(Instance.SETTINGS), y.toString());
     }
@@ -278,7 +331,8 @@ public final class Scaffolder {
 
     String info(Instance i) {
         String c = fleet.containerName(i.name());
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "Instance:   " + i.name(),
                 "Container:  " + c,
                 "Port:       " + i.port() + " (published on " + i.effectiveBind(fleet.config()) + ")",
@@ -292,8 +346,11 @@ public final class Scaffolder {
                 "  secrets:    " + i.envFile() + " (mode 0600; put " + Validate.apiKeyVar(i.provider()) + " there)",
                 "",
                 "Start it:     agentctl up " + i.name(),
-                "Health:       curl http://" + ("0.0.0.0".equals(i.effectiveBind(fleet.config())) ? "127.0.0.1"
-                        : i.effectiveBind(fleet.config())) + ":" + i.port() + "/health",
+                "Health:       curl http://"
+                        + ("0.0.0.0".equals(i.effectiveBind(fleet.config()))
+                                ? "127.0.0.1"
+                                : i.effectiveBind(fleet.config()))
+                        + ":" + i.port() + "/health",
                 "Logs:         agentctl logs -f " + i.name(),
                 "Change it:    agentctl set " + i.name() + " --model M | --memory 2g | --env KEY=VALUE",
                 "");
@@ -312,8 +369,16 @@ public final class Scaffolder {
 
     static void ownByContainerUser(Path p) throws IOException {
         if (isRoot()) {
-            Files.setAttribute(p, "unix:uid", dev.agentctl.spec.SpecBuilder.CONTAINER_UID, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", dev.agentctl.spec.SpecBuilder.CONTAINER_UID, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(
+                    p,
+                    "unix:uid",
+                    dev.agentctl.spec.SpecBuilder.CONTAINER_UID,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(
+                    p,
+                    "unix:gid",
+                    dev.agentctl.spec.SpecBuilder.CONTAINER_UID,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
         }
     }
 

@@ -22,8 +22,7 @@ import java.util.stream.Stream;
 public final class Skeleton {
     private static final String BASE = "fleet-skel/";
 
-    private Skeleton() {
-    }
+    private Skeleton() {}
 
     public static Optional<String> resource(String relative) {
         try (InputStream in = Skeleton.class.getResourceAsStream("/" + BASE + relative)) {
@@ -34,12 +33,13 @@ public final class Skeleton {
     }
 
     public static String required(Fleet fleet, String relative) {
-        return fleet.template(relative).orElseThrow(() -> AgentctlException.failed(
-                "template " + relative + " is missing from " + fleet.root() + " and from agentctl itself", null));
+        return fleet.template(relative)
+                .orElseThrow(() -> AgentctlException.failed(
+                        "template " + relative + " is missing from " + fleet.root() + " and from agentctl itself",
+                        null));
     }
 
-    public record InitResult(Path root, List<String> written, boolean instancesExisted) {
-    }
+    public record InitResult(Path root, List<String> written, boolean instancesExisted) {}
 
     /**
      * Makes a fleet root: fleet.yaml, templates/, souls/, instances/, .gitignore. Never touches an existing
@@ -48,8 +48,8 @@ public final class Skeleton {
     public static InitResult init(Path root, boolean force) {
         Path fleetYaml = root.resolve(FleetConfig.FILE);
         if (Files.exists(fleetYaml) && !force) {
-            throw AgentctlException.badInput(fleetYaml + " already exists; use --force to overwrite it"
-                    + " (instances/ is never touched)");
+            throw AgentctlException.badInput(
+                    fleetYaml + " already exists; use --force to overwrite it" + " (instances/ is never touched)");
         }
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw AgentctlException.badInput("'" + root + "' exists and is not a folder");
@@ -61,9 +61,18 @@ public final class Skeleton {
         }
         AtomicFiles.write(fleetYaml, resource("templates/fleet.yaml").orElseThrow());
         written.add(FleetConfig.FILE);
-        AtomicFiles.write(root.resolve(".gitignore"), String.join("\n",
-                "# agentctl: instance data, secrets, runtime builds and backups stay out of git",
-                "/instances/*", "!/instances/.gitkeep", "/runtime/", "/backups/", "/docker-compose.yml", ".*.tmp", ""));
+        AtomicFiles.write(
+                root.resolve(".gitignore"),
+                String.join(
+                        "\n",
+                        "# agentctl: instance data, secrets, runtime builds and backups stay out of git",
+                        "/instances/*",
+                        "!/instances/.gitkeep",
+                        "/runtime/",
+                        "/backups/",
+                        "/docker-compose.yml",
+                        ".*.tmp",
+                        ""));
         written.add(".gitignore");
         Path instances = root.resolve("instances");
         boolean existed = Files.isDirectory(instances);

@@ -47,14 +47,21 @@ public final class StrictYaml {
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             String where = m == null ? file : file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
-            throw AgentctlException.badInput(where + ": invalid YAML: " + firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage()));
+            throw AgentctlException.badInput(
+                    where + ": invalid YAML: " + firstLine(e.getProblem() != null ? e.getProblem() : e.getMessage()));
         } catch (YAMLException e) {
             throw AgentctlException.badInput(file + ": invalid YAML: " + firstLine(e.getMessage()));
         } catch (java.io.IOException e) {
             throw AgentctlException.badInput(file + ": " + e.getMessage());
         }
         if (root == null) {
-            return new StrictYaml(file, new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, List.of(), org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK), "");
+            return new StrictYaml(
+                    file,
+                    new MappingNode(
+                            org.yaml.snakeyaml.nodes.Tag.MAP,
+                            List.of(),
+                            org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK),
+                    "");
         }
         if (!(root instanceof MappingNode map)) {
             throw AgentctlException.badInput(at(file, root) + ": expected a mapping of keys at the top level");
@@ -121,7 +128,13 @@ public final class StrictYaml {
     public StrictYaml map(String key) {
         Node v = value(key);
         if (v == null) {
-            return new StrictYaml(file, new MappingNode(org.yaml.snakeyaml.nodes.Tag.MAP, new ArrayList<>(), org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK), path + key + ".");
+            return new StrictYaml(
+                    file,
+                    new MappingNode(
+                            org.yaml.snakeyaml.nodes.Tag.MAP,
+                            new ArrayList<>(),
+                            org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK),
+                    path + key + ".");
         }
         if (v instanceof MappingNode m) {
             return new StrictYaml(file, m, path + key + ".");
@@ -165,8 +178,9 @@ public final class StrictYaml {
         return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
-            default -> throw AgentctlException.badInput(at(file, value(key)) + ": '" + path + key
-                    + "' must be true or false, not '" + s + "'");
+            default ->
+                throw AgentctlException.badInput(
+                        at(file, value(key)) + ": '" + path + key + "' must be true or false, not '" + s + "'");
         };
     }
 
@@ -179,7 +193,8 @@ public final class StrictYaml {
             List<String> out = new ArrayList<>();
             for (Node item : seq.getValue()) {
                 if (!(item instanceof ScalarNode s)) {
-                    throw AgentctlException.badInput(at(file, item) + ": '" + path + key + "' must be a list of values");
+                    throw AgentctlException.badInput(
+                            at(file, item) + ": '" + path + key + "' must be a list of values");
                 }
                 out.add(s.getValue());
             }

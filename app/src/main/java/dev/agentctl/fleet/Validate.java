@@ -9,15 +9,16 @@ import java.util.regex.Pattern;
 /** Checks of user input; each failure is a one-line error naming the value (exit 2). */
 public final class Validate {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,31}");
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
-    public static final Set<String> RESERVED = Set.of("all", "runtime", "backups", "trash", "default", "none", "fleet",
-            "list", "verify", "prune");
+    public static final Set<String> RESERVED =
+            Set.of("all", "runtime", "backups", "trash", "default", "none", "fleet", "list", "verify", "prune");
 
-    private Validate() {
-    }
+    private Validate() {}
 
     public static String name(String name) {
         if (name == null || !NAME.matcher(name).matches() || name.endsWith("-")) {
@@ -68,7 +69,8 @@ public final class Validate {
             }
             throw AgentctlException.badInput("memory '" + text + "' is too small: Docker needs at least 6m");
         }
-        throw AgentctlException.badInput("invalid memory size '" + text + "': use a number with k, m or g, like 512m or 1g");
+        throw AgentctlException.badInput(
+                "invalid memory size '" + text + "': use a number with k, m or g, like 512m or 1g");
     }
 
     public static double cpus(String text) {
@@ -100,7 +102,8 @@ public final class Validate {
         if (text != null && (IPV4.matcher(text).matches() || text.matches("[0-9a-fA-F:]+") && text.contains(":"))) {
             return text;
         }
-        throw AgentctlException.badInput("invalid bind address '" + text + "': use an IP address like 127.0.0.1 or 0.0.0.0");
+        throw AgentctlException.badInput(
+                "invalid bind address '" + text + "': use an IP address like 127.0.0.1 or 0.0.0.0");
     }
 
     public static String model(String text) {
@@ -128,26 +131,30 @@ public final class Validate {
             int end = 0;
             while (m.find() && m.start() == end && m.group(1).length() <= 9) {
                 long n = Long.parseLong(m.group(1));
-                d = d.plus(switch (m.group(2)) {
-                    case "ms" -> java.time.Duration.ofMillis(n);
-                    case "s" -> java.time.Duration.ofSeconds(n);
-                    case "m" -> java.time.Duration.ofMinutes(n);
-                    case "h" -> java.time.Duration.ofHours(n);
-                    default -> java.time.Duration.ofDays(n);
-                });
+                d = d.plus(
+                        switch (m.group(2)) {
+                            case "ms" -> java.time.Duration.ofMillis(n);
+                            case "s" -> java.time.Duration.ofSeconds(n);
+                            case "m" -> java.time.Duration.ofMinutes(n);
+                            case "h" -> java.time.Duration.ofHours(n);
+                            default -> java.time.Duration.ofDays(n);
+                        });
                 end = m.end();
             }
             if (end == text.trim().length() && end > 0) {
                 return d;
             }
         }
-        throw AgentctlException.badInput("invalid duration '" + text + "': use a number with ms, s, m, h or d, like 90s or 1h30m");
+        throw AgentctlException.badInput(
+                "invalid duration '" + text + "': use a number with ms, s, m, h or d, like 90s or 1h30m");
     }
 
     /** KEY=VALUE for an instance's .env. */
     public static String[] envPair(String text) {
         int eq = text == null ? -1 : text.indexOf('=');
-        if (eq > 0 && ENV_KEY.matcher(text.substring(0, eq)).matches() && text.chars().noneMatch(Character::isISOControl)) {
+        if (eq > 0
+                && ENV_KEY.matcher(text.substring(0, eq)).matches()
+                && text.chars().noneMatch(Character::isISOControl)) {
             return new String[] {text.substring(0, eq), text.substring(eq + 1)};
         }
         throw AgentctlException.badInput("invalid --env '" + mask(text) + "': use KEY=VALUE with KEY made of letters,"
@@ -161,7 +168,9 @@ public final class Validate {
         }
         int eq = text.indexOf('=');
         if (eq < 0) {
-            return ENV_KEY.matcher(text).matches() ? text : "***"; // a bare KEY is shown; anything else may be a pasted secret
+            return ENV_KEY.matcher(text).matches()
+                    ? text
+                    : "***"; // a bare KEY is shown; anything else may be a pasted secret
         }
         return text.substring(0, eq).replaceAll("\\p{Cntrl}", "?") + "=***";
     }

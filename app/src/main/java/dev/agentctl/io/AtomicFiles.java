@@ -22,8 +22,7 @@ public final class AtomicFiles {
     public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     public static final Set<PosixFilePermission> PUBLIC_FILE = PosixFilePermissions.fromString("rw-r--r--");
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     public static void write(Path target, String content) {
         write(target, content.getBytes(StandardCharsets.UTF_8), PUBLIC_FILE);
@@ -38,8 +37,8 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(perms));
+            tmp = Files.createTempFile(
+                    dir, "." + target.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(perms));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.write(java.nio.ByteBuffer.wrap(content));
                 ch.force(true);

@@ -7,8 +7,7 @@ import java.util.HexFormat;
 
 /** SHA-256, the one digest agentctl uses: file checksums, archive checksums, spec hashes, source hashes. */
 public final class Hashing {
-    private Hashing() {
-    }
+    private Hashing() {}
 
     public static MessageDigest sha256() {
         try {

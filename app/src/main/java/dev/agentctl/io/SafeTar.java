@@ -116,7 +116,8 @@ public final class SafeTar {
     }
 
     /** Counts, and the sha256 (hex) of every file written, by its path below the target ("a/b.txt"). */
-    public record Result(long files, long directories, long symlinks, long bytes, long skipped, Map<String, String> sha256) {}
+    public record Result(
+            long files, long directories, long symlinks, long bytes, long skipped, Map<String, String> sha256) {}
 
     /** A refused or unreadable archive; the message is one line naming the entry and the reason. */
     public static final class UnsafeArchiveException extends IOException {
@@ -141,8 +142,8 @@ public final class SafeTar {
 
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
     private static final int MAX_LINK_HOPS = 40;
-    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
-            PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
 
     private SafeTar() {}
 
@@ -151,7 +152,6 @@ public final class SafeTar {
         byte f = e.getLinkFlag();
         return f == TarConstants.LF_NORMAL || f == TarConstants.LF_OLDNORM || f == TarConstants.LF_CONTIG;
     }
-
 
     public static Result extract(InputStream in, Path target) throws IOException {
         return extract(in, target, Options.defaults());
@@ -226,7 +226,8 @@ public final class SafeTar {
     private static boolean prepareTarget(Path root) throws IOException {
         if (Files.isSymbolicLink(root)) throw new IOException("extraction target " + root + " is a symlink");
         if (Files.exists(root, NOFOLLOW)) {
-            if (!Files.isDirectory(root, NOFOLLOW)) throw new IOException("extraction target " + root + " is not a folder");
+            if (!Files.isDirectory(root, NOFOLLOW))
+                throw new IOException("extraction target " + root + " is not a folder");
             try (Stream<Path> s = Files.list(root)) {
                 if (s.findAny().isPresent()) throw new IOException("extraction target " + root + " is not empty");
             }
@@ -244,8 +245,12 @@ public final class SafeTar {
         if (!Files.exists(root, NOFOLLOW)) return;
         if (Files.isDirectory(root, NOFOLLOW)) {
             try {
-                Files.setPosixFilePermissions(root, EnumSet.of(PosixFilePermission.OWNER_READ,
-                        PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
+                Files.setPosixFilePermissions(
+                        root,
+                        EnumSet.of(
+                                PosixFilePermission.OWNER_READ,
+                                PosixFilePermission.OWNER_WRITE,
+                                PosixFilePermission.OWNER_EXECUTE));
             } catch (IOException | UnsupportedOperationException ignored) {
                 // best effort: listing below reports the real problem
             }
@@ -298,8 +303,10 @@ public final class SafeTar {
                 try {
                     entry = tar.getNextEntry();
                 } catch (IOException | RuntimeException e) {
-                    throw new UnsafeArchiveException("unreadable tar archive"
-                            + (last == null ? "" : " after entry '" + printable(last) + "'") + ": " + reason(e), e);
+                    throw new UnsafeArchiveException(
+                            "unreadable tar archive" + (last == null ? "" : " after entry '" + printable(last) + "'")
+                                    + ": " + reason(e),
+                            e);
                 }
                 if (entry == null) break;
                 last = entry.getName();
@@ -308,13 +315,18 @@ public final class SafeTar {
                 } catch (UnsafeArchiveException e) {
                     throw e;
                 } catch (IOException e) {
-                    throw new UnsafeArchiveException("extracting tar entry '" + printable(last) + "' failed: " + reason(e), e);
+                    throw new UnsafeArchiveException(
+                            "extracting tar entry '" + printable(last) + "' failed: " + reason(e), e);
                 }
             }
             if (!tail.endsWithZeroBlock()) {
                 // a stream cut at a 512-byte boundary reads like a shorter archive: only the missing end marker tells
-                throw new UnsafeArchiveException(last == null ? "not a tar archive (no entries, no end marker)"
-                        : "tar archive ends without its end marker after entry '" + printable(last) + "' (truncated?)", (Throwable) null);
+                throw new UnsafeArchiveException(
+                        last == null
+                                ? "not a tar archive (no entries, no end marker)"
+                                : "tar archive ends without its end marker after entry '" + printable(last)
+                                        + "' (truncated?)",
+                        (Throwable) null);
             }
             if (!options.allowOutsideSymlinks()) {
                 for (String link : symlinks) checkLinkStaysInside(link);
@@ -322,7 +334,8 @@ public final class SafeTar {
             dirAttributes.sort(Comparator.comparingInt(Pending::depth).reversed());
             for (Pending p : dirAttributes) {
                 setMode(p.path(), p.mode());
-                Files.getFileAttributeView(p.path(), BasicFileAttributeView.class, NOFOLLOW).setTimes(p.mtime(), null, null);
+                Files.getFileAttributeView(p.path(), BasicFileAttributeView.class, NOFOLLOW)
+                        .setTimes(p.mtime(), null, null);
             }
             return new Result(files, dirs, links, bytes, skipped, digests);
         }
@@ -330,13 +343,15 @@ public final class SafeTar {
         private void handle(TarArchiveInputStream tar, TarArchiveEntry entry) throws IOException {
             String name = entry.getName();
             if (++entries > options.limits().maxEntries()) {
-                throw new UnsafeArchiveException(name, "more than " + options.limits().maxEntries() + " entries");
+                throw new UnsafeArchiveException(
+                        name, "more than " + options.limits().maxEntries() + " entries");
             }
             List<String> segments = safeSegments(name);
             String prefix = options.prefix();
             if (prefix != null) {
                 List<String> pre = List.of(prefix.split("/"));
-                if (segments.size() < pre.size() || !segments.subList(0, pre.size()).equals(pre)) {
+                if (segments.size() < pre.size()
+                        || !segments.subList(0, pre.size()).equals(pre)) {
                     checkDeclaredSize(entry);
                     bytes += entry.getSize();
                     skipped++;
@@ -368,8 +383,10 @@ public final class SafeTar {
         private void checkDeclaredSize(TarArchiveEntry entry) throws UnsafeArchiveException {
             long size = entry.getSize();
             if (size < 0 || size > options.limits().maxBytes() - bytes) {
-                throw new UnsafeArchiveException(entry.getName(), "declares " + size + " bytes, over the remaining "
-                        + (options.limits().maxBytes() - bytes) + "-byte limit");
+                throw new UnsafeArchiveException(
+                        entry.getName(),
+                        "declares " + size + " bytes, over the remaining "
+                                + (options.limits().maxBytes() - bytes) + "-byte limit");
             }
         }
 
@@ -420,7 +437,8 @@ public final class SafeTar {
             dirAttributes.add(new Pending(dir, entry.getMode(), entry.getLastModifiedTime(), segments.size()));
         }
 
-        private void writeFile(String name, List<String> segments, TarArchiveEntry entry, InputStream data) throws IOException {
+        private void writeFile(String name, List<String> segments, TarArchiveEntry entry, InputStream data)
+                throws IOException {
             if (segments.isEmpty()) throw new UnsafeArchiveException(name, "a file cannot replace the target folder");
             checkDeclaredSize(entry);
             Path file = parentOf(name, segments).resolve(segments.get(segments.size() - 1));
@@ -428,14 +446,16 @@ public final class SafeTar {
             byte[] buf = new byte[65536];
             MessageDigest sha = Hashing.sha256();
             // created owner-only, so a secret is never readable by others before its mode is set below
-            try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(file,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW), OWNER_ONLY))) {
+            try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(
+                    file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW), OWNER_ONLY))) {
                 int n;
                 while ((n = data.read(buf)) > 0) {
                     bytes += n;
                     if (bytes > options.limits().maxBytes()) {
-                        throw new UnsafeArchiveException(name, "archive content exceeds the "
-                                + options.limits().maxBytes() + "-byte limit");
+                        throw new UnsafeArchiveException(
+                                name,
+                                "archive content exceeds the "
+                                        + options.limits().maxBytes() + "-byte limit");
                     }
                     out.write(buf, 0, n);
                     sha.update(buf, 0, n);
@@ -449,12 +469,15 @@ public final class SafeTar {
         }
 
         private void makeSymlink(String name, List<String> segments, String target, FileTime mtime) throws IOException {
-            if (segments.isEmpty()) throw new UnsafeArchiveException(name, "a symlink cannot replace the target folder");
+            if (segments.isEmpty())
+                throw new UnsafeArchiveException(name, "a symlink cannot replace the target folder");
             if (target == null || target.isEmpty()) throw new UnsafeArchiveException(name, "symlink without a target");
-            if (target.indexOf('\0') >= 0) throw new UnsafeArchiveException(name, "symlink target contains a NUL character");
+            if (target.indexOf('\0') >= 0)
+                throw new UnsafeArchiveException(name, "symlink target contains a NUL character");
             String rel = String.join("/", segments);
             if (!options.allowOutsideSymlinks() && lexicallyOutside(segments.subList(0, segments.size() - 1), target)) {
-                throw new UnsafeArchiveException(name, "symlink target '" + printable(target) + "' points outside the target folder");
+                throw new UnsafeArchiveException(
+                        name, "symlink target '" + printable(target) + "' points outside the target folder");
             }
             Path link = parentOf(name, segments).resolve(segments.get(segments.size() - 1));
             clearPlace(name, link);
@@ -463,7 +486,8 @@ public final class SafeTar {
             } catch (FileAlreadyExistsException e) {
                 throw new UnsafeArchiveException(name, "already exists");
             }
-            Files.getFileAttributeView(link, BasicFileAttributeView.class, NOFOLLOW).setTimes(mtime, null, null);
+            Files.getFileAttributeView(link, BasicFileAttributeView.class, NOFOLLOW)
+                    .setTimes(mtime, null, null);
             symlinks.add(rel);
             links++;
         }
@@ -493,7 +517,8 @@ public final class SafeTar {
             String target = Files.readSymbolicLink(root.resolve(rel)).toString();
             Deque<String> path = new ArrayDeque<>(segs.subList(0, segs.size() - 1));
             if (!resolveInside(path, target, new int[] {0})) {
-                throw new UnsafeArchiveException(rel, "symlink target '" + printable(target) + "' resolves outside the target folder");
+                throw new UnsafeArchiveException(
+                        rel, "symlink target '" + printable(target) + "' resolves outside the target folder");
             }
         }
 

@@ -41,8 +41,10 @@ public final class FleetLock implements AutoCloseable {
                 }
                 if (Instant.now().isAfter(deadline)) {
                     ch.close();
-                    throw new AgentctlException(AgentctlException.LOCKED, "another agentctl is working on the fleet in "
-                            + fleet.root() + " (lock " + file + " held for more than " + wait.toSeconds() + " s); try again later");
+                    throw new AgentctlException(
+                            AgentctlException.LOCKED,
+                            "another agentctl is working on the fleet in " + fleet.root() + " (lock " + file
+                                    + " held for more than " + wait.toSeconds() + " s); try again later");
                 }
                 Thread.sleep(200);
             }

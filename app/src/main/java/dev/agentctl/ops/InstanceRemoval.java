@@ -19,14 +19,16 @@ import java.util.function.Consumer;
  * the folder moved, the container is started again when it was running.
  */
 public final class InstanceRemoval {
-    private InstanceRemoval() {
-    }
+    private InstanceRemoval() {}
 
     /** Where the folder went (null when purged). {@code engine} may be null when no engine answers. */
-    public static Path remove(Fleet fleet, Engine engine, String name, boolean purge, boolean backup, Consumer<String> progress) {
-        Instance instance = backup ? fleet.require(name) : null; // an unreadable instance is refused before anything changes
+    public static Path remove(
+            Fleet fleet, Engine engine, String name, boolean purge, boolean backup, Consumer<String> progress) {
+        Instance instance =
+                backup ? fleet.require(name) : null; // an unreadable instance is refused before anything changes
         Optional<ContainerInfo> c = engine == null ? Optional.empty() : FleetContainers.find(fleet, engine, name);
-        boolean wasRunning = c.isPresent() && !List.of("created", "exited", "dead").contains(c.get().state());
+        boolean wasRunning = c.isPresent()
+                && !List.of("created", "exited", "dead").contains(c.get().state());
         if (wasRunning) {
             if ("paused".equals(c.get().state())) {
                 engine.unpause(c.get().id());
@@ -36,10 +38,14 @@ public final class InstanceRemoval {
         Path where;
         try {
             if (backup) {
-                BackupService.Report r = new BackupService(fleet, null).backup(List.of(instance), fleet.backupsDir(), "online").get(0);
+                BackupService.Report r = new BackupService(fleet, null)
+                        .backup(List.of(instance), fleet.backupsDir(), "online")
+                        .get(0);
                 if (r.error() != null) {
-                    throw AgentctlException.failed("the final backup of " + name + " failed, so nothing was removed: " + r.error()
-                            + " (use --no-backup to remove without one)", null);
+                    throw AgentctlException.failed(
+                            "the final backup of " + name + " failed, so nothing was removed: " + r.error()
+                                    + " (use --no-backup to remove without one)",
+                            null);
                 }
                 progress.accept("Final backup: " + r.archive());
             }

@@ -28,11 +28,24 @@ import java.util.function.Consumer;
 public final class Reconciler {
     public static final int PARALLEL = 4;
 
-    public enum Action { CREATE, RECREATE, ROLL, START, UNPAUSE, NONE }
+    public enum Action {
+        CREATE,
+        RECREATE,
+        ROLL,
+        START,
+        UNPAUSE,
+        NONE
+    }
 
     /** What happened to one instance. {@code logs} and {@code probe} are filled when it did not become healthy. */
-    public record Outcome(String name, Action action, List<String> changes, String health, List<String> logs,
-                          String probe, boolean rolledBack) {
+    public record Outcome(
+            String name,
+            Action action,
+            List<String> changes,
+            String health,
+            List<String> logs,
+            String probe,
+            boolean rolledBack) {
         public boolean healthy() {
             return "healthy".equals(health) || "running".equals(health);
         }
@@ -48,8 +61,12 @@ public final class Reconciler {
         this.progress = progress;
     }
 
-    record Planned(Instance instance, ContainerSpec spec, Optional<ContainerInfo> current, Action action, List<String> changes) {
-    }
+    record Planned(
+            Instance instance,
+            ContainerSpec spec,
+            Optional<ContainerInfo> current,
+            Action action,
+            List<String> changes) {}
 
     Planned plan(Instance i) {
         ContainerSpec spec = SpecBuilder.build(fleet, i);
@@ -64,7 +81,8 @@ public final class Reconciler {
                     && !c.label(ContainerSpec.LABEL_RUNTIME).equals(spec.runtimeBuild());
             return new Planned(i, spec, cur, newRuntime ? Action.ROLL : Action.RECREATE, changes);
         }
-        Action a = "paused".equals(c.state()) ? Action.UNPAUSE
+        Action a = "paused".equals(c.state())
+                ? Action.UNPAUSE
                 : c.running() || "restarting".equals(c.state()) ? Action.NONE : Action.START;
         return new Planned(i, spec, cur, a, List.of());
     }
@@ -72,7 +90,8 @@ public final class Reconciler {
     public List<Outcome> up(List<Instance> instances, boolean wait, Duration timeout) {
         Path runtime = fleet.currentRuntime();
         if (!Files.isDirectory(runtime)) {
-            throw AgentctlException.badInput("no runtime build in " + fleet.runtimeDir() + ": run 'agentctl runtime build' first");
+            throw AgentctlException.badInput(
+                    "no runtime build in " + fleet.runtimeDir() + ": run 'agentctl runtime build' first");
         }
         List<Outcome> outcomes = new ArrayList<>();
         List<Planned> plans = new ArrayList<>();
@@ -84,12 +103,14 @@ public final class Reconciler {
                     throw e;
                 }
                 progress.accept(i.name() + ": FAILED: " + e.getMessage());
-                outcomes.add(new Outcome(i.name(), Action.NONE, List.of(), "failed: " + e.getMessage(), List.of(), "", false));
+                outcomes.add(new Outcome(
+                        i.name(), Action.NONE, List.of(), "failed: " + e.getMessage(), List.of(), "", false));
             }
         }
         for (String image : plans.stream().map(p -> p.spec().image()).distinct().toList()) {
             if (engine.image(image).isEmpty()) {
-                throw AgentctlException.badInput("runtime image " + image + " is missing: run 'agentctl runtime build --force'");
+                throw AgentctlException.badInput(
+                        "runtime image " + image + " is missing: run 'agentctl runtime build --force'");
             }
         }
         engine.ensureNetwork(fleet.config().network(), fleet.config().name(), ComposeRenderer.NETWORK_KEY);
@@ -113,8 +134,14 @@ public final class Reconciler {
                 continue;
             }
             if (failed) {
-                outcomes.add(new Outcome(p.instance().name(), Action.NONE, List.of("roll stopped: an earlier instance failed"),
-                        "running", List.of(), "", false));
+                outcomes.add(new Outcome(
+                        p.instance().name(),
+                        Action.NONE,
+                        List.of("roll stopped: an earlier instance failed"),
+                        "running",
+                        List.of(),
+                        "",
+                        false));
                 continue;
             }
             Outcome o = guarded(p, () -> roll(p, timeout));
@@ -147,9 +174,14 @@ public final class Reconciler {
                 throw e;
             }
             progress.accept(p.instance().name() + ": FAILED: " + e.getMessage());
-            return new Outcome(p.instance().name(), p.action(), p.changes(), "failed: " + e.getMessage(), List.of(), "", false);
+            return new Outcome(
+                    p.instance().name(), p.action(), p.changes(), "failed: " + e.getMessage(), List.of(), "", false);
         } catch (RuntimeException e) {
-            String why = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(e.getClass().getSimpleName());
+            String why = String.valueOf(e.getMessage())
+                    .strip()
+                    .lines()
+                    .findFirst()
+                    .orElse(e.getClass().getSimpleName());
             progress.accept(p.instance().name() + ": FAILED: " + why);
             return new Outcome(p.instance().name(), p.action(), p.changes(), "failed: " + why, List.of(), "", false);
         }
@@ -177,7 +209,14 @@ public final class Reconciler {
             default -> {
                 ContainerInfo c = p.current().get();
                 if (!wait || !"starting".equals(c.health())) {
-                    return new Outcome(name, Action.NONE, List.of(), c.health().equals("none") ? c.state() : c.health(), List.of(), "", false);
+                    return new Outcome(
+                            name,
+                            Action.NONE,
+                            List.of(),
+                            c.health().equals("none") ? c.state() : c.health(),
+                            List.of(),
+                            "",
+                            false);
                 }
             }
         }
@@ -236,25 +275,48 @@ public final class Reconciler {
         String container = spec.containerName();
         Instant start = Instant.now();
         Instant deadline = start.plus(timeout);
-        Duration verdict = Duration.ofSeconds(spec.healthcheck().intervalSeconds() * spec.healthcheck().retries());
+        Duration verdict = Duration.ofSeconds(
+                spec.healthcheck().intervalSeconds() * spec.healthcheck().retries());
         while (true) {
-            ContainerInfo c = engine.inspect(container).orElseThrow(() -> AgentctlException.failed(container + " disappeared", null));
+            ContainerInfo c = engine.inspect(container)
+                    .orElseThrow(() -> AgentctlException.failed(container + " disappeared", null));
             boolean hasHealth = !"none".equals(c.health());
-            if (hasHealth && ("healthy".equals(c.health())
-                    || ("unhealthy".equals(c.health()) && Duration.between(start, Instant.now()).compareTo(verdict) >= 0))) {
+            if (hasHealth
+                    && ("healthy".equals(c.health())
+                            || ("unhealthy".equals(c.health())
+                                    && Duration.between(start, Instant.now()).compareTo(verdict) >= 0))) {
                 return c;
             }
             if (!hasHealth && c.running()) {
                 return c;
             }
-            if ("exited".equals(c.state()) || "dead".equals(c.state())
+            if ("exited".equals(c.state())
+                    || "dead".equals(c.state())
                     || ("restarting".equals(c.state()) && c.restartCount() > 0)) {
-                return new ContainerInfo(c.id(), c.name(), c.image(), c.state(), c.state(), c.startedAt(), c.restartCount(),
-                        c.exitCode(), c.labels(), c.lastProbe());
+                return new ContainerInfo(
+                        c.id(),
+                        c.name(),
+                        c.image(),
+                        c.state(),
+                        c.state(),
+                        c.startedAt(),
+                        c.restartCount(),
+                        c.exitCode(),
+                        c.labels(),
+                        c.lastProbe());
             }
             if (Instant.now().isAfter(deadline)) {
-                return new ContainerInfo(c.id(), c.name(), c.image(), c.state(), "timed out (" + c.health() + ")",
-                        c.startedAt(), c.restartCount(), c.exitCode(), c.labels(), c.lastProbe());
+                return new ContainerInfo(
+                        c.id(),
+                        c.name(),
+                        c.image(),
+                        c.state(),
+                        "timed out (" + c.health() + ")",
+                        c.startedAt(),
+                        c.restartCount(),
+                        c.exitCode(),
+                        c.labels(),
+                        c.lastProbe());
             }
             try {
                 Thread.sleep(500);
@@ -269,7 +331,8 @@ public final class Reconciler {
     private Outcome roll(Planned p, Duration timeout) {
         ContainerInfo old = p.current().get();
         String oldBuild = old.label(ContainerSpec.LABEL_RUNTIME);
-        progress.accept(p.instance().name() + ": rolling onto runtime " + p.spec().runtimeBuild() + " (from " + oldBuild + ")");
+        progress.accept(
+                p.instance().name() + ": rolling onto runtime " + p.spec().runtimeBuild() + " (from " + oldBuild + ")");
         replace(old, p.spec());
         Outcome o = waited(p, true, timeout, false);
         if (o.healthy()) {

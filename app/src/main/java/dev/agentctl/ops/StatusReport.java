@@ -21,14 +21,27 @@ import java.util.concurrent.Executors;
 /** {@code agentctl status}: every instance's container, health and live resource use, gathered concurrently. */
 public final class StatusReport {
     /** One row. Numbers are null where they do not apply (not running, --no-stats). */
-    public record Row(String name, Integer port, String state, String health, Long uptimeSeconds, Double cpuPercent,
-                      Long memoryBytes, Long memoryLimitBytes, Integer restarts, String runtime, String container) {
+    public record Row(
+            String name,
+            Integer port,
+            String state,
+            String health,
+            Long uptimeSeconds,
+            Double cpuPercent,
+            Long memoryBytes,
+            Long memoryLimitBytes,
+            Integer restarts,
+            String runtime,
+            String container) {
         /**
          * Unhealthy, exited, restarting or paused: what makes status exit 4. A container the restart policy brought back
          * that has not proven healthy yet counts as restarting (a crash loop shows "starting" between crashes).
          */
         public boolean bad() {
-            return "unhealthy".equals(health) || "exited".equals(state) || "restarting".equals(state) || "dead".equals(state)
+            return "unhealthy".equals(health)
+                    || "exited".equals(state)
+                    || "restarting".equals(state)
+                    || "dead".equals(state)
                     || "paused".equals(state)
                     || ("starting".equals(health) && restarts != null && restarts > 0);
         }
@@ -50,12 +63,12 @@ public final class StatusReport {
         }
     }
 
-    private StatusReport() {
-    }
+    private StatusReport() {}
 
     public static List<Row> collect(Fleet fleet, Engine engine, List<String> names, boolean stats) {
         Map<String, ContainerInfo> byInstance = new HashMap<>();
-        for (ContainerInfo c : engine.containers(ContainerSpec.LABEL_FLEET, fleet.config().name())) {
+        for (ContainerInfo c :
+                engine.containers(ContainerSpec.LABEL_FLEET, fleet.config().name())) {
             byInstance.put(c.label(ContainerSpec.LABEL_INSTANCE), c);
         }
         String current = fleet.currentRuntime().getFileName().toString();
@@ -87,8 +100,18 @@ public final class StatusReport {
                 for (Map.Entry<String, ContainerInfo> e : byInstance.entrySet()) {
                     if (!known.contains(e.getKey())) {
                         Row r = row(e.getKey(), null, e.getValue(), samples, current);
-                        rows.add(new Row(r.name(), null, "orphan", r.health(), r.uptimeSeconds(), r.cpuPercent(), r.memoryBytes(),
-                                r.memoryLimitBytes(), r.restarts(), r.runtime(), r.container()));
+                        rows.add(new Row(
+                                r.name(),
+                                null,
+                                "orphan",
+                                r.health(),
+                                r.uptimeSeconds(),
+                                r.cpuPercent(),
+                                r.memoryBytes(),
+                                r.memoryLimitBytes(),
+                                r.restarts(),
+                                r.runtime(),
+                                r.container()));
                     }
                 }
             }
@@ -98,17 +121,33 @@ public final class StatusReport {
         }
     }
 
-    private static Row row(String name, Integer port, ContainerInfo c, Map<String, CompletableFuture<Optional<Engine.Stats>>> samples,
-                           String current) {
+    private static Row row(
+            String name,
+            Integer port,
+            ContainerInfo c,
+            Map<String, CompletableFuture<Optional<Engine.Stats>>> samples,
+            String current) {
         if (c == null) {
             return new Row(name, port, "not created", "-", null, null, null, null, null, null, null);
         }
-        Optional<Engine.Stats> s = samples.containsKey(c.id()) ? samples.get(c.id()).join() : Optional.empty();
-        Long uptime = c.running() && c.startedAt() != null ? Duration.between(c.startedAt(), Instant.now()).toSeconds() : null;
+        Optional<Engine.Stats> s =
+                samples.containsKey(c.id()) ? samples.get(c.id()).join() : Optional.empty();
+        Long uptime = c.running() && c.startedAt() != null
+                ? Duration.between(c.startedAt(), Instant.now()).toSeconds()
+                : null;
         String build = c.label(ContainerSpec.LABEL_RUNTIME);
         String runtime = build.equals(current) ? "current" : "old (" + build.replaceFirst("^venv-", "") + ")";
-        return new Row(name, port, c.state(), c.health(), uptime, s.map(Engine.Stats::cpuPercent).orElse(null),
-                s.map(Engine.Stats::memoryUsage).orElse(null), s.map(Engine.Stats::memoryLimit).orElse(null),
-                c.restartCount(), runtime, c.name());
+        return new Row(
+                name,
+                port,
+                c.state(),
+                c.health(),
+                uptime,
+                s.map(Engine.Stats::cpuPercent).orElse(null),
+                s.map(Engine.Stats::memoryUsage).orElse(null),
+                s.map(Engine.Stats::memoryLimit).orElse(null),
+                c.restartCount(),
+                runtime,
+                c.name());
     }
 }

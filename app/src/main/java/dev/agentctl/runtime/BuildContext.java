@@ -15,11 +15,19 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 /** A Docker build context: a tar of named files and, optionally, a source folder under src/. */
 final class BuildContext {
     /** Folders of a Python checkout that never belong in a build (and would make the hash unstable). */
-    static final Set<String> SKIP = Set.of(".git", "__pycache__", ".venv", "venv", "build", "dist", ".tox",
-            ".mypy_cache", ".pytest_cache", "node_modules");
+    static final Set<String> SKIP = Set.of(
+            ".git",
+            "__pycache__",
+            ".venv",
+            "venv",
+            "build",
+            "dist",
+            ".tox",
+            ".mypy_cache",
+            ".pytest_cache",
+            "node_modules");
 
-    private BuildContext() {
-    }
+    private BuildContext() {}
 
     /** Files of a source folder, in a stable order, without the folders above or *.pyc / *.egg-info. */
     static List<Path> sourceFiles(Path source) throws IOException {
@@ -42,7 +50,8 @@ final class BuildContext {
     /** Writes the context tar to a temporary file and returns it (the caller deletes it). */
     static Path write(Path tmpDir, java.util.Map<String, byte[]> files, Path source) throws IOException {
         Path tar = Files.createTempFile(tmpDir, ".context-", ".tar");
-        try (OutputStream out = Files.newOutputStream(tar); TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(tar);
+                TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
             t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             for (var e : files.entrySet()) {

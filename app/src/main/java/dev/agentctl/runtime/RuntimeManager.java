@@ -47,7 +47,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public final class RuntimeManager {
     public static final String BUILD_JSON = "agentctl-build.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter ID_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Fleet fleet;
     private final Engine engine;
@@ -97,14 +98,22 @@ public final class RuntimeManager {
     }
 
     private Map<String, byte[]> builderFiles() {
-        return Map.of("Dockerfile", Skeleton.required(fleet, "templates/runtime/builder.Dockerfile").getBytes(StandardCharsets.UTF_8));
+        return Map.of(
+                "Dockerfile",
+                Skeleton.required(fleet, "templates/runtime/builder.Dockerfile").getBytes(StandardCharsets.UTF_8));
     }
 
     private Map<String, byte[]> imageFiles() {
         Map<String, byte[]> f = new LinkedHashMap<>();
-        f.put("Dockerfile", Skeleton.required(fleet, "templates/runtime/image.Dockerfile").getBytes(StandardCharsets.UTF_8));
-        f.put("agent-entrypoint", Skeleton.required(fleet, "templates/runtime/agent-entrypoint").getBytes(StandardCharsets.UTF_8));
-        f.put("agent-health", Skeleton.required(fleet, "templates/runtime/agent-health").getBytes(StandardCharsets.UTF_8));
+        f.put(
+                "Dockerfile",
+                Skeleton.required(fleet, "templates/runtime/image.Dockerfile").getBytes(StandardCharsets.UTF_8));
+        f.put(
+                "agent-entrypoint",
+                Skeleton.required(fleet, "templates/runtime/agent-entrypoint").getBytes(StandardCharsets.UTF_8));
+        f.put(
+                "agent-health",
+                Skeleton.required(fleet, "templates/runtime/agent-health").getBytes(StandardCharsets.UTF_8));
         return f;
     }
 
@@ -155,15 +164,17 @@ public final class RuntimeManager {
     }
 
     private String imageId(String ref) {
-        return engine.image(ref).map(Engine.ImageInfo::id).orElseThrow(() -> AgentctlException.badInput(
-                "image '" + ref + "' is not on this Docker host; pull it (docker pull " + ref + ") or set another in fleet.yaml runtime:"));
+        return engine.image(ref)
+                .map(Engine.ImageInfo::id)
+                .orElseThrow(() -> AgentctlException.badInput(
+                        "image '" + ref + "' is not on this Docker host; pull it (docker pull " + ref
+                                + ") or set another in fleet.yaml runtime:"));
     }
 
     // ---- build
 
-    public record BuildResult(boolean upToDate, String buildId, String imageId, long imageSize, long runtimeSize,
-                              Duration took) {
-    }
+    public record BuildResult(
+            boolean upToDate, String buildId, String imageId, long imageSize, long runtimeSize, Duration took) {}
 
     /**
      * Builds the runtime when its sources changed (or with force): builder image, venv copied out through the
@@ -175,9 +186,17 @@ public final class RuntimeManager {
         String hash = sourceHash();
         Optional<JsonNode> cur = current().map(RuntimeManager::buildInfo);
         Optional<Engine.ImageInfo> curImage = current().flatMap(p -> engine.image(imageOf(p)));
-        if (!force && cur.isPresent() && hash.equals(cur.get().path("sourceHash").asText()) && curImage.isPresent()) {
+        if (!force
+                && cur.isPresent()
+                && hash.equals(cur.get().path("sourceHash").asText())
+                && curImage.isPresent()) {
             tagLatest(imageOf(current().get()));
-            return new BuildResult(true, cur.get().path("id").asText(), curImage.get().id(), curImage.get().size(), 0,
+            return new BuildResult(
+                    true,
+                    cur.get().path("id").asText(),
+                    curImage.get().id(),
+                    curImage.get().size(),
+                    0,
                     Duration.between(start, Instant.now()));
         }
         String id = ID_TIME.format(start) + "-" + hash.substring(0, 8);
@@ -197,8 +216,13 @@ public final class RuntimeManager {
             String container = engine.createPlain(builderTag, null, List.of("true"), List.of(), null);
             try (InputStream tar = engine.copyOut(container, rt().mountPath())) {
                 String top = Path.of(rt().mountPath()).getFileName().toString();
-                SafeTar.extract(tar, tmp, SafeTar.Options.defaults().withPrefix(top)
-                        .withLimits(SafeTar.Limits.unbounded()).withOutsideSymlinksAllowed());
+                SafeTar.extract(
+                        tar,
+                        tmp,
+                        SafeTar.Options.defaults()
+                                .withPrefix(top)
+                                .withLimits(SafeTar.Limits.unbounded())
+                                .withOutsideSymlinksAllowed());
             } finally {
                 engine.remove(container);
             }
@@ -217,8 +241,9 @@ public final class RuntimeManager {
             Map<String, String> imageArgs = Map.of("BASE_IMAGE", rt().baseImage(), "MOUNT_PATH", rt().mountPath());
             buildImage(imageFiles(), null, imageTag, imageArgs, noCache, status, output);
             built = true;
-            Engine.ImageInfo image = engine.image(imageTag).orElseThrow(() -> AgentctlException.failed(
-                    "the runtime image " + imageTag + " was built but is not on the Docker host", null));
+            Engine.ImageInfo image = engine.image(imageTag)
+                    .orElseThrow(() -> AgentctlException.failed(
+                            "the runtime image " + imageTag + " was built but is not on the Docker host", null));
             build.put("image", imageTag);
             build.put("imageId", image.id());
             AtomicFiles.write(tmp.resolve(BUILD_JSON), JSON.writeValueAsString(build) + "\n");
@@ -237,7 +262,8 @@ public final class RuntimeManager {
             tagLatest(imageTag);
             writePortableCopy(finalDir);
             prune();
-            return new BuildResult(false, id, image.id(), image.size(), sizeOf(finalDir), Duration.between(start, Instant.now()));
+            return new BuildResult(
+                    false, id, image.id(), image.size(), sizeOf(finalDir), Duration.between(start, Instant.now()));
         } catch (IOException e) {
             throw AgentctlException.failed("runtime build failed: " + e.getMessage(), e);
         } finally {
@@ -270,8 +296,15 @@ public final class RuntimeManager {
         }
     }
 
-    private String buildImage(Map<String, byte[]> files, Path source, String tag, Map<String, String> args, boolean noCache,
-                              Consumer<String> status, Consumer<String> output) throws IOException {
+    private String buildImage(
+            Map<String, byte[]> files,
+            Path source,
+            String tag,
+            Map<String, String> args,
+            boolean noCache,
+            Consumer<String> status,
+            Consumer<String> output)
+            throws IOException {
         Path context = BuildContext.write(dir(), files, source);
         try (InputStream in = Files.newInputStream(context)) {
             return engine.build(in, tag, args, noCache, line -> {
@@ -292,10 +325,18 @@ public final class RuntimeManager {
         sb.append("python:       ").append(b.path("python").asText()).append('\n');
         sb.append("installed:    ").append(b.path("package").asText()).append('\n');
         sb.append("source hash:  ").append(b.path("sourceHash").asText()).append('\n');
-        sb.append("builder:      ").append(b.path("builderImage").asText()).append(" (").append(b.path("builderImageId").asText()).append(")\n");
+        sb.append("builder:      ")
+                .append(b.path("builderImage").asText())
+                .append(" (")
+                .append(b.path("builderImageId").asText())
+                .append(")\n");
         sb.append("\npackages:\n");
         for (JsonNode p : b.path("packages")) {
-            sb.append("  ").append(p.path("name").asText()).append("==").append(p.path("version").asText()).append('\n');
+            sb.append("  ")
+                    .append(p.path("name").asText())
+                    .append("==")
+                    .append(p.path("version").asText())
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -312,13 +353,14 @@ public final class RuntimeManager {
         Path target = dir().resolve("venv.tar.gz");
         Path tmp = dir().resolve(".venv.tar.gz.partial");
         try (OutputStream out = Files.newOutputStream(tmp);
-             GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+                GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             try (Stream<Path> walk = Files.walk(build)) {
                 for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
-                    String name = Path.of(rt().mountPath()).getFileName() + (p.equals(build) ? "" : "/" + build.relativize(p));
+                    String name = Path.of(rt().mountPath()).getFileName()
+                            + (p.equals(build) ? "" : "/" + build.relativize(p));
                     TarArchiveEntry e;
                     if (Files.isSymbolicLink(p)) {
                         e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
@@ -344,7 +386,8 @@ public final class RuntimeManager {
         Set<String> keep = new java.util.HashSet<>();
         current().ifPresent(p -> keep.add(p.getFileName().toString()));
         previous().ifPresent(p -> keep.add(p.getFileName().toString()));
-        for (ContainerInfo c : engine.containers(ContainerSpec.LABEL_FLEET, fleet.config().name())) {
+        for (ContainerInfo c :
+                engine.containers(ContainerSpec.LABEL_FLEET, fleet.config().name())) {
             keep.add(c.label(ContainerSpec.LABEL_RUNTIME));
         }
         for (Path b : builds()) {
@@ -360,7 +403,8 @@ public final class RuntimeManager {
 
     private void cleanPartials() throws IOException {
         try (Stream<Path> s = Files.list(dir())) {
-            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".partial")).toList()) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".partial"))
+                    .toList()) {
                 AtomicFiles.deleteTree(p);
             }
         }
@@ -371,8 +415,10 @@ public final class RuntimeManager {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir())) {
-            return s.filter(p -> p.getFileName().toString().startsWith("venv-") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-                    .sorted().toList();
+            return s.filter(p -> p.getFileName().toString().startsWith("venv-")
+                            && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -391,11 +437,14 @@ public final class RuntimeManager {
      * runtime.image back onto the previous build's image.
      */
     public String rollback() {
-        Path cur = current().orElseThrow(() -> AgentctlException.badInput("no runtime build yet: run 'agentctl runtime build'"));
-        Path prev = previous().orElseThrow(() -> AgentctlException.badInput("no previous runtime build to roll back to"));
+        Path cur = current()
+                .orElseThrow(() -> AgentctlException.badInput("no runtime build yet: run 'agentctl runtime build'"));
+        Path prev =
+                previous().orElseThrow(() -> AgentctlException.badInput("no previous runtime build to roll back to"));
         String image = imageOf(prev);
         if (engine.image(image).isEmpty()) {
-            throw AgentctlException.badInput("the image " + image + " of the previous build is missing: cannot roll back to it");
+            throw AgentctlException.badInput(
+                    "the image " + image + " of the previous build is missing: cannot roll back to it");
         }
         try {
             switchLink("current", prev);
@@ -420,7 +469,9 @@ public final class RuntimeManager {
             m.put("python", b.path("python").asText());
             m.put("package", b.path("package").asText());
             Map<String, String> pk = new LinkedHashMap<>();
-            b.path("packages").forEach(n -> pk.put(n.path("name").asText(), n.path("version").asText()));
+            b.path("packages")
+                    .forEach(n ->
+                            pk.put(n.path("name").asText(), n.path("version").asText()));
             m.put("packages", pk);
             try {
                 m.put("stale", !b.path("sourceHash").asText().equals(sourceHash()));
@@ -444,44 +495,62 @@ public final class RuntimeManager {
         return m;
     }
 
-    public record Check(String name, boolean ok, String detail) {
-    }
+    public record Check(String name, boolean ok, String detail) {}
 
     /** Runs throwaway containers of the image with the current runtime mounted read-only and checks it works. */
     public List<Check> verify() {
-        Path cur = current().orElseThrow(() -> AgentctlException.badInput("no runtime build yet: run 'agentctl runtime build'"));
+        Path cur = current()
+                .orElseThrow(() -> AgentctlException.badInput("no runtime build yet: run 'agentctl runtime build'"));
         String image = imageOf(cur);
         if (engine.image(image).isEmpty()) {
-            throw AgentctlException.badInput("runtime image " + image + " is missing: run 'agentctl runtime build --force'");
+            throw AgentctlException.badInput(
+                    "runtime image " + image + " is missing: run 'agentctl runtime build --force'");
         }
         List<ContainerSpec.Mount> mount = List.of(new ContainerSpec.Mount(cur.toString(), rt().mountPath(), true));
         String user = "1000:1000";
         List<Check> checks = new ArrayList<>();
         List<String> version = new ArrayList<>(List.of(rt().command().get(0), "--version"));
         Engine.RunResult r = engine.runOnce(image, null, version, mount, user);
-        checks.add(new Check("command starts (" + String.join(" ", version) + ")", r.exitCode() == 0, r.output().strip()));
+        checks.add(new Check(
+                "command starts (" + String.join(" ", version) + ")",
+                r.exitCode() == 0,
+                r.output().strip()));
         // the image puts the mount's bin/ on PATH (so `exec nanobot` works); any python elsewhere is a failure
         String noPython = "command -v python3 python 2>/dev/null; "
                 + "ls -d /usr/bin/python* /usr/local/bin/python* /usr/lib/python3* /usr/local/lib/python3* 2>/dev/null; true";
         r = engine.runOnce(image, List.of("/bin/sh", "-c"), List.of(noPython), mount, user);
-        List<String> found = r.output().lines().filter(l -> !l.isBlank() && !l.startsWith(rt().mountPath() + "/")).toList();
-        checks.add(new Check("no python outside " + rt().mountPath(), r.exitCode() == 0 && found.isEmpty(),
+        List<String> found = r.output()
+                .lines()
+                .filter(l -> !l.isBlank() && !l.startsWith(rt().mountPath() + "/"))
+                .toList();
+        checks.add(new Check(
+                "no python outside " + rt().mountPath(),
+                r.exitCode() == 0 && found.isEmpty(),
                 found.isEmpty() ? "none found" : "found: " + String.join(" ", found)));
-        r = engine.runOnce(image, List.of("/bin/sh", "-c"),
-                List.of("touch " + rt().mountPath() + "/.agentctl-write-test 2>&1 && echo WRITABLE"), mount, "0:0");
-        checks.add(new Check(rt().mountPath() + " is read-only (even for root)", !r.output().contains("WRITABLE"), r.output().strip()));
+        r = engine.runOnce(
+                image,
+                List.of("/bin/sh", "-c"),
+                List.of("touch " + rt().mountPath() + "/.agentctl-write-test 2>&1 && echo WRITABLE"),
+                mount,
+                "0:0");
+        checks.add(new Check(
+                rt().mountPath() + " is read-only (even for root)",
+                !r.output().contains("WRITABLE"),
+                r.output().strip()));
         return checks;
     }
 
     public static long sizeOf(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
+            return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0;
+                        }
+                    })
+                    .sum();
         } catch (IOException e) {
             return 0;
         }

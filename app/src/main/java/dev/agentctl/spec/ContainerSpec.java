@@ -1,7 +1,6 @@
 package dev.agentctl.spec;
 
 import dev.agentctl.io.Hashing;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,16 +42,13 @@ public record ContainerSpec(
     public static final String LABEL_RUNTIME = "dev.agentctl.runtime";
     public static final String LABEL_HASH = "dev.agentctl.spec-hash";
 
-    public record Mount(String source, String target, boolean readOnly) {
-    }
+    public record Mount(String source, String target, boolean readOnly) {}
 
-    public record PortBinding(String hostIp, int hostPort, int containerPort) {
-    }
+    public record PortBinding(String hostIp, int hostPort, int containerPort) {}
 
     /** Durations in seconds. */
-    public record Healthcheck(List<String> test, long intervalSeconds, long timeoutSeconds, int retries,
-                              long startPeriodSeconds) {
-    }
+    public record Healthcheck(
+            List<String> test, long intervalSeconds, long timeoutSeconds, int retries, long startPeriodSeconds) {}
 
     /** The settings that matter for drift, by name, in a stable order (what {@code up} prints when they change). */
     public Map<String, String> settings() {
@@ -102,7 +98,10 @@ public record ContainerSpec(
         StringBuilder sb = new StringBuilder();
         settings().forEach((k, v) -> {
             if (!k.equals("labels")) {
-                sb.append(sb.length() == 0 ? "" : ",").append(k).append(':').append(Hashing.sha256Hex(v).substring(0, 8));
+                sb.append(sb.length() == 0 ? "" : ",")
+                        .append(k)
+                        .append(':')
+                        .append(Hashing.sha256Hex(v).substring(0, 8));
             }
         });
         return sb.toString();

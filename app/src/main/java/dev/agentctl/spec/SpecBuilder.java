@@ -19,6 +19,7 @@ import java.util.Map;
 public final class SpecBuilder {
     /** Where the instance's config folder and workspace appear inside the container. */
     public static final String HOME = "/home/nanobot";
+
     public static final String CONFIG_DIR = HOME + "/.nanobot";
     public static final String WORKSPACE_DIR = HOME + "/workspace";
     public static final String CONFIG_FILE = CONFIG_DIR + "/config.json";
@@ -26,8 +27,7 @@ public final class SpecBuilder {
     public static final int CONTAINER_UID = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SpecBuilder() {
-    }
+    private SpecBuilder() {}
 
     public static ContainerSpec build(Fleet fleet, Instance instance) {
         return build(fleet, instance, fleet.currentRuntime());
@@ -57,7 +57,8 @@ public final class SpecBuilder {
         labels.put(ContainerSpec.LABEL_RUNTIME, runtimeBuild.getFileName().toString());
 
         Map<String, String> logOptions = new LinkedHashMap<>();
-        if ("json-file".equals(cfg.defaults().logging().driver()) || "local".equals(cfg.defaults().logging().driver())) {
+        if ("json-file".equals(cfg.defaults().logging().driver())
+                || "local".equals(cfg.defaults().logging().driver())) {
             logOptions.put("max-size", cfg.defaults().logging().maxSize());
             logOptions.put("max-file", Integer.toString(cfg.defaults().logging().maxFile()));
         }
@@ -86,7 +87,8 @@ public final class SpecBuilder {
                 sec.dropCapabilities() ? List.of("ALL") : List.of(),
                 sec.noNewPrivileges() ? List.of("no-new-privileges:true") : List.of(),
                 tmpfs,
-                new ContainerSpec.Healthcheck(List.of("CMD", HEALTH_SCRIPT, Integer.toString(inst.port())), 5, 3, 3, 30),
+                new ContainerSpec.Healthcheck(
+                        List.of("CMD", HEALTH_SCRIPT, Integer.toString(inst.port())), 5, 3, 3, 30),
                 labels,
                 cfg.defaults().logging().driver(),
                 logOptions,
@@ -102,7 +104,10 @@ public final class SpecBuilder {
      */
     public static String image(FleetConfig.Runtime rt, Path runtimeBuild) {
         try {
-            String image = JSON.readTree(runtimeBuild.resolve(RuntimeManager.BUILD_JSON).toFile()).path("image").asText("");
+            String image = JSON.readTree(
+                            runtimeBuild.resolve(RuntimeManager.BUILD_JSON).toFile())
+                    .path("image")
+                    .asText("");
             return image.isEmpty() ? rt.image() : image;
         } catch (IOException e) {
             return rt.image();

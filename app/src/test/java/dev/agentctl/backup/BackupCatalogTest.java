@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,8 +19,8 @@ class BackupCatalogTest {
     private BackupWriter.Result backup(String instance, String at) throws IOException {
         Path dir = tmp.resolve("instances/" + instance);
         if (!Files.exists(dir)) Fixtures.instance(tmp.resolve("instances"), instance);
-        return new BackupWriter(Fixtures.clockAt(at)).write(dir, tmp.resolve("backups"), Fixtures.meta(instance),
-                BackupWriter.Quiescer.none());
+        return new BackupWriter(Fixtures.clockAt(at))
+                .write(dir, tmp.resolve("backups"), Fixtures.meta(instance), BackupWriter.Quiescer.none());
     }
 
     @Test
@@ -33,11 +32,14 @@ class BackupCatalogTest {
         BackupCatalog.Listing all = BackupCatalog.listAll(tmp.resolve("backups"));
 
         assertThat(all.problems()).isEmpty();
-        assertThat(all.backups()).extracting(b -> b.instance() + "@" + b.createdAt())
-                .containsExactly("alice@2026-01-03T10:00:00Z", "bob@2026-01-02T10:00:00Z", "alice@2026-01-01T10:00:00Z");
+        assertThat(all.backups())
+                .extracting(b -> b.instance() + "@" + b.createdAt())
+                .containsExactly(
+                        "alice@2026-01-03T10:00:00Z", "bob@2026-01-02T10:00:00Z", "alice@2026-01-01T10:00:00Z");
         assertThat(all.backups()).allMatch(BackupCatalog.Backup::fromSidecar);
         assertThat(BackupCatalog.list(tmp.resolve("backups"), "bob").backups()).hasSize(1);
-        assertThat(BackupCatalog.list(tmp.resolve("backups"), "nobody").backups()).isEmpty();
+        assertThat(BackupCatalog.list(tmp.resolve("backups"), "nobody").backups())
+                .isEmpty();
         BackupCatalog.Backup first = all.backups().get(0);
         assertThat(first.size()).isEqualTo(Files.size(first.archive()));
     }
@@ -49,10 +51,13 @@ class BackupCatalogTest {
         Files.move(r.archive(), renamed);
         Files.setLastModifiedTime(renamed, FileTime.from(Instant.parse("1999-01-01T00:00:00Z")));
 
-        BackupCatalog.Backup b = BackupCatalog.list(tmp.resolve("backups"), "alice").backups().get(0);
+        BackupCatalog.Backup b =
+                BackupCatalog.list(tmp.resolve("backups"), "alice").backups().get(0);
 
         assertThat(b.createdAt()).isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
-        assertThat(b.fromSidecar()).as("the sidecar names another archive, so the archive itself was read").isFalse();
+        assertThat(b.fromSidecar())
+                .as("the sidecar names another archive, so the archive itself was read")
+                .isFalse();
     }
 
     @Test
@@ -60,7 +65,8 @@ class BackupCatalogTest {
         BackupWriter.Result r = backup("alice", "2026-01-01T10:00:00Z");
         Files.delete(r.sidecar());
 
-        BackupCatalog.Backup b = BackupCatalog.list(tmp.resolve("backups"), "alice").backups().get(0);
+        BackupCatalog.Backup b =
+                BackupCatalog.list(tmp.resolve("backups"), "alice").backups().get(0);
 
         assertThat(b.fromSidecar()).isFalse();
         assertThat(b.createdAt()).isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
@@ -87,13 +93,17 @@ class BackupCatalogTest {
         Files.writeString(dir.resolve(".alice-20260102T000000Z.tar.gz.partial"), "half");
         Files.writeString(tmp.resolve("backups/.hidden-folder.tar.gz"), "not in an instance folder");
         Path garbage = Files.writeString(dir.resolve("alice-20260103T000000Z.tar.gz"), "garbage");
-        Path orphan = Files.writeString(Files.createDirectories(tmp.resolve("backups/gone")).resolve("gone-x.tar.gz"), "");
+        Path orphan = Files.writeString(
+                Files.createDirectories(tmp.resolve("backups/gone")).resolve("gone-x.tar.gz"), "");
 
         List<Path> all = BackupCatalog.archives(tmp.resolve("backups"));
 
-        assertThat(BackupCatalog.listAll(tmp.resolve("backups")).backups()).as("listed from manifests").hasSize(1);
+        assertThat(BackupCatalog.listAll(tmp.resolve("backups")).backups())
+                .as("listed from manifests")
+                .hasSize(1);
         assertThat(all).containsExactly(good, garbage, orphan);
-        List<BackupVerifier.Result> bad = all.stream().map(BackupVerifier::check).filter(r -> !r.ok()).toList();
+        List<BackupVerifier.Result> bad =
+                all.stream().map(BackupVerifier::check).filter(r -> !r.ok()).toList();
         assertThat(bad).extracting(BackupVerifier.Result::archive).containsExactly(garbage, orphan);
         assertThat(bad).allSatisfy(r -> assertThat(r.problems()).isNotEmpty());
     }

@@ -31,7 +31,10 @@ class BackupCommandTest extends FleetTestBase {
 
     private List<Path> archives(String instance) throws IOException {
         Path dir = root.resolve("backups").resolve(instance);
-        return Fixtures.names(dir).stream().filter(n -> n.endsWith(".tar.gz")).map(dir::resolve).toList();
+        return Fixtures.names(dir).stream()
+                .filter(n -> n.endsWith(".tar.gz"))
+                .map(dir::resolve)
+                .toList();
     }
 
     @Test
@@ -42,9 +45,15 @@ class BackupCommandTest extends FleetTestBase {
         Cli.Result r = run("backup", "--mode", "online");
 
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.errLines()).as(r.toString()).singleElement().asString()
-                .contains("warning: instance alice is unreadable").contains(config.toString()).contains("invalid JSON");
-        assertThat(r.out()).containsPattern("(?m)^alice: .*alice-\\d{8}T\\d{6}Z\\.tar\\.gz")
+        assertThat(r.errLines())
+                .as(r.toString())
+                .singleElement()
+                .asString()
+                .contains("warning: instance alice is unreadable")
+                .contains(config.toString())
+                .contains("invalid JSON");
+        assertThat(r.out())
+                .containsPattern("(?m)^alice: .*alice-\\d{8}T\\d{6}Z\\.tar\\.gz")
                 .containsPattern("(?m)^bob: .*bob-\\d{8}T\\d{6}Z\\.tar\\.gz");
         Path alice = archives("alice").get(0);
         BackupVerifier.Result v = BackupVerifier.verify(alice);
@@ -53,7 +62,13 @@ class BackupCommandTest extends FleetTestBase {
         assertThat(v.manifest().files()).anyMatch(f -> f.path().equals("config/config.json"));
         assertThat(archives("bob")).hasSize(1);
 
-        Cli.Result named = run("backup", "alice", "--mode", "online", "--to", tmp.resolve("elsewhere").toString());
+        Cli.Result named = run(
+                "backup",
+                "alice",
+                "--mode",
+                "online",
+                "--to",
+                tmp.resolve("elsewhere").toString());
         assertThat(named.code()).as(named.toString()).isEqualTo(1);
         assertThat(named.err()).contains("instance alice is unreadable");
         assertThat(tmp.resolve("elsewhere/alice")).isNotEmptyDirectory();
@@ -89,7 +104,8 @@ class BackupCommandTest extends FleetTestBase {
         Cli.Result r = sub("prune", "--keep-last", "1");
 
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.out()).contains("keep    " + two.get(0).getFileName() + "  (newest verified backup)")
+        assertThat(r.out())
+                .contains("keep    " + two.get(0).getFileName() + "  (newest verified backup)")
                 .contains("Removed 0 backup(s)");
         assertThat(r.err()).contains(two.get(1) + " does not verify");
         assertThat(archives("alice")).isEqualTo(two);

@@ -16,7 +16,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -33,14 +32,20 @@ class BackupRoundTripTest {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
         TreeMap<String, String> before = Fixtures.describe(instance);
 
-        BackupWriter.Result r = new BackupWriter().write(instance, tmp.resolve("backups"), Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        BackupWriter.Result r = new BackupWriter()
+                .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         Path restored = tmp.resolve("restored/alice");
         Manifest m = Restorer.restore(r.archive(), restored);
 
         assertThat(Fixtures.describe(restored)).isEqualTo(before);
-        assertThat(before).containsKeys(".env", "workspace/cron", "config/auth", "workspace/current-soul", "dangling",
-                Fixtures.LONG_FILE);
+        assertThat(before)
+                .containsKeys(
+                        ".env",
+                        "workspace/cron",
+                        "config/auth",
+                        "workspace/current-soul",
+                        "dangling",
+                        Fixtures.LONG_FILE);
         assertThat(Fixtures.LONG_FILE.getBytes(StandardCharsets.UTF_8).length).isGreaterThan(100);
         if (Fixtures.unicodeFileNames()) assertThat(before).containsKey(Fixtures.UNICODE_FILE);
         assertThat(m.instance()).isEqualTo("alice");
@@ -52,7 +57,8 @@ class BackupRoundTripTest {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
         BackupWriter writer = new BackupWriter(Fixtures.clockAt("2026-03-04T05:06:07.890Z"));
 
-        BackupWriter.Result r = writer.write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
+        BackupWriter.Result r =
+                writer.write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
         assertThat(r.archive()).isEqualTo(tmp.resolve("backups/alice/alice-20260304T050607Z.tar.gz"));
         assertThat(perms(r.archive())).isEqualTo("rw-------");
@@ -62,14 +68,15 @@ class BackupRoundTripTest {
                 .containsExactly("alice-20260304T050607Z.tar.gz", "alice-20260304T050607Z.tar.gz.manifest.json");
 
         List<String> names = new ArrayList<>();
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(
-                Files.newInputStream(r.archive())), "UTF-8")) {
+        try (TarArchiveInputStream tar =
+                new TarArchiveInputStream(new GzipCompressorInputStream(Files.newInputStream(r.archive())), "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) names.add(e.getName());
         }
         assertThat(names.get(names.size() - 1)).isEqualTo("manifest.json");
         assertThat(names.subList(0, names.size() - 1)).allMatch(n -> n.startsWith("instance/"));
-        assertThat(names).contains("instance/", "instance/.env", "instance/workspace/cron/", "instance/" + Fixtures.LONG_FILE);
+        assertThat(names)
+                .contains("instance/", "instance/.env", "instance/workspace/cron/", "instance/" + Fixtures.LONG_FILE);
 
         Manifest m = r.manifest();
         assertThat(m.formatVersion()).isEqualTo(1);
@@ -78,27 +85,37 @@ class BackupRoundTripTest {
         assertThat(m.model()).isEqualTo("anthropic/claude-sonnet");
         assertThat(m.runtimeBuild()).isEqualTo("rt-2026.1");
         assertThat(m.agentctlVersion()).isEqualTo("0.1.0");
-        Manifest.FileEntry env = m.files().stream().filter(f -> f.path().equals(".env")).findFirst().orElseThrow();
+        Manifest.FileEntry env = m.files().stream()
+                .filter(f -> f.path().equals(".env"))
+                .findFirst()
+                .orElseThrow();
         assertThat(env.type()).isEqualTo(Manifest.Type.FILE);
         assertThat(env.modeString()).isEqualTo("0600");
         assertThat(env.sha256()).isEqualTo(Fixtures.sha256(instance.resolve(".env")));
-        Manifest.FileEntry link = m.files().stream().filter(f -> f.path().equals("workspace/current-soul")).findFirst().orElseThrow();
+        Manifest.FileEntry link = m.files().stream()
+                .filter(f -> f.path().equals("workspace/current-soul"))
+                .findFirst()
+                .orElseThrow();
         assertThat(link.type()).isEqualTo(Manifest.Type.SYMLINK);
         assertThat(link.target()).isEqualTo("SOUL.md");
 
         String json = Fixtures.utf8(m.toJson());
-        assertThat(json).contains("\"mode\" : \"0600\"", "\"type\" : \"symlink\"", "\"createdAt\" : \"2026-03-04T05:06:07Z\"");
+        assertThat(json)
+                .contains("\"mode\" : \"0600\"", "\"type\" : \"symlink\"", "\"createdAt\" : \"2026-03-04T05:06:07Z\"");
         assertThat(Manifest.parse(m.toJson())).isEqualTo(m);
-        assertThat(r.fileCount()).isEqualTo((int) m.files().stream().filter(f -> f.type() == Manifest.Type.FILE).count());
-        assertThat(r.bytesRead()).isEqualTo(m.files().stream().mapToLong(Manifest.FileEntry::size).sum());
+        assertThat(r.fileCount()).isEqualTo((int)
+                m.files().stream().filter(f -> f.type() == Manifest.Type.FILE).count());
+        assertThat(r.bytesRead())
+                .isEqualTo(
+                        m.files().stream().mapToLong(Manifest.FileEntry::size).sum());
         assertThat(r.archiveSize()).isEqualTo(Files.size(r.archive()));
     }
 
     @Test
     void freshBackupPassesVerification() throws IOException {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
-        BackupWriter.Result r = new BackupWriter().write(instance, tmp.resolve("backups"), Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        BackupWriter.Result r = new BackupWriter()
+                .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
         BackupVerifier.Result v = BackupVerifier.verify(r.archive());
 
@@ -110,12 +127,15 @@ class BackupRoundTripTest {
 
     @Test
     void gnuTarListsTheLongAndNonAsciiNamesToo() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/tar")) || Files.isExecutable(Path.of("/bin/tar")), "no tar here");
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/tar")) || Files.isExecutable(Path.of("/bin/tar")), "no tar here");
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
-        BackupWriter.Result r = new BackupWriter().write(instance, tmp.resolve("backups"), Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        BackupWriter.Result r = new BackupWriter()
+                .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
-        Process p = new ProcessBuilder("tar", "-tzf", r.archive().toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("tar", "-tzf", r.archive().toString())
+                .redirectErrorStream(true)
+                .start();
         String listing;
         try (InputStream in = p.getInputStream()) {
             listing = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -130,8 +150,8 @@ class BackupRoundTripTest {
         Path instances = tmp.resolve("instances");
         Path instance = Fixtures.instance(instances, "alice");
         TreeMap<String, String> before = Fixtures.describe(instance);
-        BackupWriter.Result r = new BackupWriter().write(instance, tmp.resolve("backups"), Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        BackupWriter.Result r = new BackupWriter()
+                .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         Files.writeString(instance.resolve("config/config.json"), "broken");
         Files.writeString(instance.resolve("stray.txt"), "not in the backup");
 
@@ -145,8 +165,8 @@ class BackupRoundTripTest {
     void failedRestoreLeavesTheCurrentFolderAsItWasAndNothingElse() throws IOException {
         Path instances = tmp.resolve("instances");
         Path instance = Fixtures.instance(instances, "alice");
-        BackupWriter.Result r = new BackupWriter().write(instance, tmp.resolve("backups"), Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        BackupWriter.Result r = new BackupWriter()
+                .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         Files.writeString(instance.resolve("config/config.json"), "current");
         TreeMap<String, String> current = Fixtures.describe(instance);
         byte[] whole = Files.readAllBytes(r.archive());
@@ -162,8 +182,9 @@ class BackupRoundTripTest {
     @Test
     void restoreRefusesAnArchiveWhoseFilesDoNotMatchItsManifest() throws IOException {
         Path instances = tmp.resolve("instances");
-        byte[] archive = HostileBackups.withManifest(dev.agentctl.io.TarMaker.tar().dir("instance", 0700)
-                .file("instance/a.txt", "tampered"), HostileBackups.manifest("a.txt", "original"));
+        byte[] archive = HostileBackups.withManifest(
+                dev.agentctl.io.TarMaker.tar().dir("instance", 0700).file("instance/a.txt", "tampered"),
+                HostileBackups.manifest("a.txt", "original"));
         Path file = Files.write(tmp.resolve("x.tar.gz"), archive);
 
         assertThatThrownBy(() -> Restorer.restore(file, instances.resolve("alice")))
@@ -181,8 +202,8 @@ class BackupRoundTripTest {
         try {
             List<Future<BackupWriter.Result>> futures = new ArrayList<>();
             for (Path inst : instances) {
-                futures.add(pool.submit(() -> writer.write(inst, backups, Fixtures.meta(inst.getFileName().toString()),
-                        BackupWriter.Quiescer.none())));
+                futures.add(pool.submit(() -> writer.write(
+                        inst, backups, Fixtures.meta(inst.getFileName().toString()), BackupWriter.Quiescer.none())));
             }
             for (Future<BackupWriter.Result> f : futures) {
                 BackupWriter.Result r = f.get();

@@ -3,17 +3,15 @@ package dev.agentctl.backup;
 import static dev.agentctl.io.TarMaker.tar;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentctl.io.TarMaker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.agentctl.io.TarMaker;
 
 class BackupVerifierTest {
 
@@ -34,7 +32,8 @@ class BackupVerifierTest {
 
     @Test
     void handMadeArchiveMatchingItsManifestPasses() throws IOException {
-        BackupVerifier.Result r = verify(HostileBackups.withManifest(good(), HostileBackups.manifest("a.txt", "original")));
+        BackupVerifier.Result r =
+                verify(HostileBackups.withManifest(good(), HostileBackups.manifest("a.txt", "original")));
         assertThat(r.problems()).isEmpty();
         assertThat(r.entries()).isEqualTo(3);
     }
@@ -42,19 +41,25 @@ class BackupVerifierTest {
     @Test
     void fileWhoseBytesDifferFromTheManifestChecksumIsReported() throws IOException {
         BackupVerifier.Result r = verify(HostileBackups.withManifest(
-                tar().dir("instance", 0700).file("instance/a.txt", "tampered"), HostileBackups.manifest("a.txt", "original")));
-        assertThat(r.problems()).singleElement().asString()
-                .startsWith("checksum mismatch: a.txt has sha256 " + HostileBackups.sha256("tampered".getBytes(StandardCharsets.UTF_8)));
+                tar().dir("instance", 0700).file("instance/a.txt", "tampered"),
+                HostileBackups.manifest("a.txt", "original")));
+        assertThat(r.problems())
+                .singleElement()
+                .asString()
+                .startsWith("checksum mismatch: a.txt has sha256 "
+                        + HostileBackups.sha256("tampered".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void missingExtraResizedAndReModedFilesAreEachReportedOnOneLine() throws IOException {
-        byte[] archive = HostileBackups.withManifest(tar().dir("instance", 0700)
+        byte[] archive = HostileBackups.withManifest(
+                tar().dir("instance", 0700)
                         .file("instance/a.txt", "original")
                         .file("instance/grown.txt", "longer than before".getBytes(StandardCharsets.UTF_8), 0644)
                         .file("instance/chmod.txt", "same".getBytes(StandardCharsets.UTF_8), 0666)
                         .file("instance/extra.txt", "surprise"),
-                HostileBackups.manifest("a.txt", "original", "gone.txt", "lost", "grown.txt", "short", "chmod.txt", "same"));
+                HostileBackups.manifest(
+                        "a.txt", "original", "gone.txt", "lost", "grown.txt", "short", "chmod.txt", "same"));
 
         List<String> problems = verify(archive).problems();
 
@@ -75,16 +80,23 @@ class BackupVerifierTest {
     void manifestThatIsNotTheLastEntryIsReported() throws IOException {
         byte[] archive = HostileBackups.withManifest(good(), HostileBackups.manifest("a.txt", "original"));
         // re-pack with a file after the manifest
-        byte[] later = tar().dir("instance", 0700).file("instance/a.txt", "original")
-                .file("manifest.json", HostileBackups.manifest("a.txt", "original").toJson(), 0600)
-                .file("instance/late.txt", "late").gzip();
+        byte[] later = tar().dir("instance", 0700)
+                .file("instance/a.txt", "original")
+                .file(
+                        "manifest.json",
+                        HostileBackups.manifest("a.txt", "original").toJson(),
+                        0600)
+                .file("instance/late.txt", "late")
+                .gzip();
         assertThat(verify(archive).problems()).isEmpty();
-        assertThat(verify(later).problems()).contains("manifest.json is not the last entry: 'instance/late.txt' follows it");
+        assertThat(verify(later).problems())
+                .contains("manifest.json is not the last entry: 'instance/late.txt' follows it");
     }
 
     @Test
     void manifestThatIsNotJsonIsReported() throws IOException {
-        byte[] archive = good().file("manifest.json", "{not json".getBytes(StandardCharsets.UTF_8), 0600).gzip();
+        byte[] archive = good().file("manifest.json", "{not json".getBytes(StandardCharsets.UTF_8), 0600)
+                .gzip();
         assertThat(verify(archive).problems()).singleElement().asString().startsWith("manifest.json is not valid JSON");
     }
 
@@ -92,8 +104,8 @@ class BackupVerifierTest {
     void truncatedArchiveIsReportedNotThrown() throws IOException {
         byte[] big = new byte[400_000];
         new java.util.Random(1).nextBytes(big);
-        byte[] whole = HostileBackups.withManifest(tar().dir("instance", 0700).file("instance/big.bin", big, 0644),
-                HostileBackups.manifest());
+        byte[] whole = HostileBackups.withManifest(
+                tar().dir("instance", 0700).file("instance/big.bin", big, 0644), HostileBackups.manifest());
         BackupVerifier.Result r = verify(Arrays.copyOf(whole, whole.length / 2));
         assertThat(r.ok()).isFalse();
         assertThat(r.problems()).anyMatch(p -> p.startsWith("archive is truncated or corrupt"));
@@ -108,8 +120,8 @@ class BackupVerifierTest {
 
     @Test
     void unsafeEntryNamesAndLinkTypesAreReported() throws IOException {
-        byte[] archive = HostileBackups.withManifest(good()
-                        .file("/etc/cron.d/evil", "x")
+        byte[] archive = HostileBackups.withManifest(
+                good().file("/etc/cron.d/evil", "x")
                         .file("instance/../../escape", "x")
                         .hardlink("instance/hard", "instance/a.txt")
                         .charDevice("instance/dev")
@@ -126,18 +138,23 @@ class BackupVerifierTest {
     @Test
     void fileThatIsNotGzipIsReported() throws IOException {
         assertThat(verify("just text".getBytes(StandardCharsets.UTF_8)).problems())
-                .singleElement().asString().startsWith("not a gzip file");
+                .singleElement()
+                .asString()
+                .startsWith("not a gzip file");
     }
 
     @Test
     void sidecarThatNoLongerMatchesTheArchiveIsReported() throws IOException {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
-        BackupWriter.Result r = new BackupWriter().write(instance, tmp.resolve("backups"), Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        BackupWriter.Result r = new BackupWriter()
+                .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         String side = Files.readString(r.sidecar());
-        Files.writeString(r.sidecar(), side.replaceFirst("\"archiveSha256\" : \"[0-9a-f]+\"", "\"archiveSha256\" : \"00\""));
+        Files.writeString(
+                r.sidecar(), side.replaceFirst("\"archiveSha256\" : \"[0-9a-f]+\"", "\"archiveSha256\" : \"00\""));
 
         assertThat(BackupVerifier.verify(r.archive()).problems())
-                .singleElement().asString().contains("records sha256 00 but the archive has");
+                .singleElement()
+                .asString()
+                .contains("records sha256 00 but the archive has");
     }
 }

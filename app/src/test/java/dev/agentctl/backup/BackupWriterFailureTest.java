@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +22,7 @@ class BackupWriterFailureTest {
 
     @TempDir
     Path tmp;
+
     Path instance;
     Path backups;
     Path older;
@@ -33,7 +33,8 @@ class BackupWriterFailureTest {
         instance = Fixtures.instance(tmp.resolve("instances"), "alice");
         backups = tmp.resolve("backups");
         older = new BackupWriter(Fixtures.clockAt("2026-01-01T00:00:00Z"))
-                .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()).archive();
+                .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none())
+                .archive();
         olderSha = Fixtures.sha256(older);
     }
 
@@ -58,16 +59,17 @@ class BackupWriterFailureTest {
     @Test
     void diskFullHalfWayRemovesThePartialKeepsOlderBackupsAndReleasesTheInstance() throws IOException {
         CountingQuiescer q = new CountingQuiescer();
-        BackupWriter writer = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), out -> new FilterOutputStream(out) {
-            long written;
+        BackupWriter writer =
+                new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), out -> new FilterOutputStream(out) {
+                    long written;
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                written += len;
-                if (written > 50_000) throw new IOException("No space left on device");
-                out.write(b, off, len);
-            }
-        });
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        written += len;
+                        if (written > 50_000) throw new IOException("No space left on device");
+                        out.write(b, off, len);
+                    }
+                });
 
         assertThatThrownBy(() -> writer.write(instance, backups, Fixtures.meta("alice"), q))
                 .isInstanceOf(IOException.class)
@@ -81,7 +83,11 @@ class BackupWriterFailureTest {
     @Test
     void fifoInTheInstanceFolderIsSkippedWithAWarningInsteadOfHangingTheBackup() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/mkfifo")), "no mkfifo here");
-        assertThat(new ProcessBuilder("/usr/bin/mkfifo", instance.resolve("workspace/pipe").toString()).start().waitFor())
+        assertThat(new ProcessBuilder(
+                                "/usr/bin/mkfifo",
+                                instance.resolve("workspace/pipe").toString())
+                        .start()
+                        .waitFor())
                 .isZero();
         BackupWriter.Result r = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
                 .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none());
@@ -96,7 +102,7 @@ class BackupWriterFailureTest {
             throw new IllegalStateException("docker pause failed: container is restarting");
         };
         assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
-                .write(instance, backups, Fixtures.meta("alice"), broken))
+                        .write(instance, backups, Fixtures.meta("alice"), broken))
                 .hasMessage("backup of instance alice failed: docker pause failed: container is restarting");
         assertOnlyTheOlderBackupRemains();
     }
@@ -107,7 +113,7 @@ class BackupWriterFailureTest {
             throw new IllegalStateException("docker unpause failed");
         };
         assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
-                .write(instance, backups, Fixtures.meta("alice"), q))
+                        .write(instance, backups, Fixtures.meta("alice"), q))
                 .hasMessageContaining("releasing the quiesced instance failed: docker unpause failed");
         assertOnlyTheOlderBackupRemains();
     }
@@ -115,13 +121,15 @@ class BackupWriterFailureTest {
     @Test
     void instanceIsReleasedEvenWhenReadingFails() throws IOException {
         CountingQuiescer q = new CountingQuiescer();
-        BackupWriter writer = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), out -> new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                throw new IOException("Input/output error");
-            }
-        });
-        assertThatThrownBy(() -> writer.write(instance, backups, Fixtures.meta("alice"), q)).hasMessageContaining("Input/output error");
+        BackupWriter writer =
+                new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), out -> new FilterOutputStream(out) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        throw new IOException("Input/output error");
+                    }
+                });
+        assertThatThrownBy(() -> writer.write(instance, backups, Fixtures.meta("alice"), q))
+                .hasMessageContaining("Input/output error");
         assertThat(q.released).hasValue(1);
         assertOnlyTheOlderBackupRemains();
     }
@@ -140,10 +148,11 @@ class BackupWriterFailureTest {
     @Test
     void partialLeftByAKilledRunIsRemovedByTheNextRun() throws IOException {
         Path stale = Files.writeString(backups.resolve("alice/.alice-20260101T120000Z.tar.gz.partial"), "half");
-        Path staleSide = Files.writeString(backups.resolve("alice/.alice-20260101T120000Z.tar.gz.manifest.json.partial"), "{");
+        Path staleSide =
+                Files.writeString(backups.resolve("alice/.alice-20260101T120000Z.tar.gz.manifest.json.partial"), "{");
 
-        new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z")).write(instance, backups, Fixtures.meta("alice"),
-                BackupWriter.Quiescer.none());
+        new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+                .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
         assertThat(stale).doesNotExist();
         assertThat(staleSide).doesNotExist();
@@ -153,9 +162,11 @@ class BackupWriterFailureTest {
     @Test
     void partialStillBeingWrittenIsNotRemoved() throws IOException {
         Path active = Files.writeString(backups.resolve("alice/.alice-20260101T120000Z.tar.gz.partial"), "writing");
-        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE); FileLock held = ch.lock()) {
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.WRITE);
+                FileLock held = ch.lock()) {
             assertThat(held.isValid()).isTrue();
-            assertThat(BackupWriter.removeStalePartials(backups.resolve("alice"))).isEmpty();
+            assertThat(BackupWriter.removeStalePartials(backups.resolve("alice")))
+                    .isEmpty();
             assertThat(active).exists();
         }
         assertThat(BackupWriter.removeStalePartials(backups.resolve("alice"))).containsExactly(active);
@@ -164,10 +175,11 @@ class BackupWriterFailureTest {
     @Test
     void runThatFindsTheSameBackupBeingWrittenGivesUpWithoutTouchingTheOtherRunsFile() throws IOException {
         Path other = Files.writeString(backups.resolve("alice/.alice-20260102T000000Z.tar.gz.partial"), "in progress");
-        try (FileChannel ch = FileChannel.open(other, StandardOpenOption.WRITE); FileLock held = ch.lock()) {
+        try (FileChannel ch = FileChannel.open(other, StandardOpenOption.WRITE);
+                FileLock held = ch.lock()) {
             assertThat(held.isValid()).isTrue();
             assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
-                    .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
+                            .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
                     .hasMessageContaining("another backup run is writing");
             assertThat(Files.readString(other)).isEqualTo("in progress");
         }
@@ -183,15 +195,17 @@ class BackupWriterFailureTest {
     @Test
     void secondBackupInTheSameSecondFailsAndLeavesTheFirstAlone() throws IOException {
         assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-01T00:00:00.500Z"))
-                .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
-                .isInstanceOf(IOException.class).hasMessageContaining("already exists");
+                        .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("already exists");
         assertOnlyTheOlderBackupRemains();
     }
 
     @Test
     void instanceNamesThatCouldEscapeTheBackupFolderAreRefused() {
-        assertThatThrownBy(() -> new BackupWriter().write(instance, backups, Fixtures.meta("../evil"),
-                BackupWriter.Quiescer.none())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BackupWriter()
+                        .write(instance, backups, Fixtures.meta("../evil"), BackupWriter.Quiescer.none()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     private static void sleep(long ms) {

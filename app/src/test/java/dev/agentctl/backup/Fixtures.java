@@ -63,8 +63,8 @@ final class Fixtures {
         Files.write(dir.resolve("workspace/sessions/chat.jsonl"), binary);
         write(dir, LONG_FILE, "long name\n", "rw-r--r--");
         if (unicodeFileNames()) write(dir, UNICODE_FILE, "unicode name\n", "rw-r--r--");
-        Files.createDirectories(dir.resolve("workspace/cron"));                // empty folder
-        Files.createDirectories(dir.resolve("config/auth"));                   // empty, private folder
+        Files.createDirectories(dir.resolve("workspace/cron")); // empty folder
+        Files.createDirectories(dir.resolve("config/auth")); // empty, private folder
         Files.setPosixFilePermissions(dir.resolve("config/auth"), PosixFilePermissions.fromString("rwx------"));
         Files.createSymbolicLink(dir.resolve("workspace/current-soul"), Path.of("SOUL.md"));
         Files.createSymbolicLink(dir.resolve("dangling"), Path.of("workspace/not-there"));
@@ -89,7 +89,8 @@ final class Fixtures {
         long t = 1_600_000_000L;
         for (Path p : all) {
             FileTime ft = FileTime.from(Instant.ofEpochSecond(t += 3600, 123_456_789));
-            Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            Files.getFileAttributeView(
+                            p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setTimes(ft, null, null);
         }
     }
@@ -106,13 +107,19 @@ final class Fixtures {
         }
         for (Path p : all) {
             String rel = root.relativize(p).toString();
-            String mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().truncatedTo(ChronoUnit.MICROS).toString();
+            String mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS)
+                    .toInstant()
+                    .truncatedTo(ChronoUnit.MICROS)
+                    .toString();
             String what;
             if (Files.isSymbolicLink(p)) {
                 what = "symlink -> " + Files.readSymbolicLink(p);
             } else {
-                String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-                what = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "dir " + perms : "file " + perms + " " + sha256(p);
+                String perms =
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                what = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        ? "dir " + perms
+                        : "file " + perms + " " + sha256(p);
             }
             out.put(rel.isEmpty() ? "." : rel, what + " @" + mtime);
         }

@@ -1,13 +1,12 @@
 package dev.agentctl.backup;
 
+import dev.agentctl.io.TarMaker;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-
-import dev.agentctl.io.TarMaker;
 
 /** Backup-shaped archives made by hand, to feed the verifier and the restorer things the writer never makes. */
 final class HostileBackups {
@@ -22,8 +21,14 @@ final class HostileBackups {
         files.add(new Manifest.FileEntry(".", Manifest.Type.DIR, 0, 0700, TAR_MAKER_MTIME, null, null));
         for (int i = 0; i < pathThenContent.length; i += 2) {
             byte[] content = pathThenContent[i + 1].getBytes(StandardCharsets.UTF_8);
-            files.add(new Manifest.FileEntry(pathThenContent[i], Manifest.Type.FILE, content.length, 0644,
-                    TAR_MAKER_MTIME, sha256(content), null));
+            files.add(new Manifest.FileEntry(
+                    pathThenContent[i],
+                    Manifest.Type.FILE,
+                    content.length,
+                    0644,
+                    TAR_MAKER_MTIME,
+                    sha256(content),
+                    null));
         }
         return new Manifest(1, "0.1.0", "alice", 18790, "m", "rt", Instant.parse("2026-01-01T00:00:00Z"), files);
     }

@@ -55,21 +55,30 @@ class NanobotConfigMigrationTest {
 
         NanobotConfigMigration.Result r = NanobotConfigMigration.migrate(original, 18801);
 
-        assertThat(r.env()).containsExactly(
-                java.util.Map.entry("OPENAI_API_KEY", "sk-openai-123"),
-                java.util.Map.entry("OPENROUTER_API_KEY", "sk-or-456"),
-                java.util.Map.entry("CUSTOM_API_KEY", "sk-custom"),
-                java.util.Map.entry("CUSTOM_EXTRA_HEADERS_AUTHORIZATION", "Bearer abc"),
-                java.util.Map.entry("TELEGRAM_TOKEN", "123:ABC"),
-                java.util.Map.entry("SLACK_BOT_TOKEN", "xoxb-1"),
-                java.util.Map.entry("SLACK_APP_TOKEN", "xapp-2"),
-                java.util.Map.entry("EMAIL_IMAP_PASSWORD", "hunter2"),
-                java.util.Map.entry("EMAIL_SMTP_PASSWORD", "hunter3"),
-                java.util.Map.entry("TOOLS_WEB_SEARCH_API_KEY", "brave-789"));
-        assertThat(r.movedPaths()).containsExactly("providers.openai.apiKey", "providers.openrouter.api_key",
-                "providers.custom.apiKey", "providers.custom.extraHeaders.Authorization", "channels.telegram.token",
-                "channels.slack.botToken", "channels.slack.appToken", "channels.email.imapPassword",
-                "channels.email.smtp_password", "tools.web.search.apiKey");
+        assertThat(r.env())
+                .containsExactly(
+                        java.util.Map.entry("OPENAI_API_KEY", "sk-openai-123"),
+                        java.util.Map.entry("OPENROUTER_API_KEY", "sk-or-456"),
+                        java.util.Map.entry("CUSTOM_API_KEY", "sk-custom"),
+                        java.util.Map.entry("CUSTOM_EXTRA_HEADERS_AUTHORIZATION", "Bearer abc"),
+                        java.util.Map.entry("TELEGRAM_TOKEN", "123:ABC"),
+                        java.util.Map.entry("SLACK_BOT_TOKEN", "xoxb-1"),
+                        java.util.Map.entry("SLACK_APP_TOKEN", "xapp-2"),
+                        java.util.Map.entry("EMAIL_IMAP_PASSWORD", "hunter2"),
+                        java.util.Map.entry("EMAIL_SMTP_PASSWORD", "hunter3"),
+                        java.util.Map.entry("TOOLS_WEB_SEARCH_API_KEY", "brave-789"));
+        assertThat(r.movedPaths())
+                .containsExactly(
+                        "providers.openai.apiKey",
+                        "providers.openrouter.api_key",
+                        "providers.custom.apiKey",
+                        "providers.custom.extraHeaders.Authorization",
+                        "channels.telegram.token",
+                        "channels.slack.botToken",
+                        "channels.slack.appToken",
+                        "channels.email.imapPassword",
+                        "channels.email.smtp_password",
+                        "tools.web.search.apiKey");
         assertThat(r.config().at("/providers/openai/apiKey").asText()).isEqualTo("${OPENAI_API_KEY}");
         assertThat(r.config().at("/providers/openrouter/api_key").asText()).isEqualTo("${OPENROUTER_API_KEY}");
         assertThat(r.config().at("/channels/telegram/token").asText()).isEqualTo("${TELEGRAM_TOKEN}");
@@ -96,16 +105,18 @@ class NanobotConfigMigrationTest {
     void twoDifferentSecretsThatWouldShareAVariableNameGetDistinctNames() throws Exception {
         JsonNode config = json("{'providers': {'openai': {'apiKey': 'one', 'api_key': 'two'}}}");
         NanobotConfigMigration.Result r = NanobotConfigMigration.migrate(config, 18800);
-        assertThat(r.env()).containsExactly(java.util.Map.entry("OPENAI_API_KEY", "one"),
-                java.util.Map.entry("OPENAI_API_KEY_2", "two"));
+        assertThat(r.env())
+                .containsExactly(
+                        java.util.Map.entry("OPENAI_API_KEY", "one"), java.util.Map.entry("OPENAI_API_KEY_2", "two"));
         assertThat(r.config().at("/providers/openai/api_key").asText()).isEqualTo("${OPENAI_API_KEY_2}");
     }
 
     @Test
     void minimalConfigGetsGatewayAndWorkspaceCreated() throws Exception {
         NanobotConfigMigration.Result r = NanobotConfigMigration.migrate(json("{}"), 18800);
-        assertThat(r.config().toString()).isEqualTo(
-                "{\"gateway\":{\"host\":\"0.0.0.0\",\"port\":18800},\"agents\":{\"defaults\":{\"workspace\":\"/home/nanobot/workspace\"}}}");
+        assertThat(r.config().toString())
+                .isEqualTo(
+                        "{\"gateway\":{\"host\":\"0.0.0.0\",\"port\":18800},\"agents\":{\"defaults\":{\"workspace\":\"/home/nanobot/workspace\"}}}");
         assertThat(r.env()).isEmpty();
         assertThat(r.movedPaths()).isEmpty();
     }

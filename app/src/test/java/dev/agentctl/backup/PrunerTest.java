@@ -7,7 +7,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +24,9 @@ class PrunerTest {
     private Path backup(String instance, String at) throws IOException {
         Path dir = tmp.resolve("instances/" + instance);
         if (!Files.exists(dir)) Fixtures.instance(tmp.resolve("instances"), instance);
-        return new BackupWriter(Fixtures.clockAt(at)).write(dir, backups(), Fixtures.meta(instance),
-                BackupWriter.Quiescer.none()).archive();
+        return new BackupWriter(Fixtures.clockAt(at))
+                .write(dir, backups(), Fixtures.meta(instance), BackupWriter.Quiescer.none())
+                .archive();
     }
 
     /** Flips a byte in the middle: same size, so the sidecar still lists it, but it no longer verifies. */
@@ -41,8 +41,10 @@ class PrunerTest {
     }
 
     private List<Path> archives(String instance) throws IOException {
-        return Fixtures.names(backups().resolve(instance)).stream().filter(n -> n.endsWith(".tar.gz"))
-                .map(n -> backups().resolve(instance).resolve(n)).toList();
+        return Fixtures.names(backups().resolve(instance)).stream()
+                .filter(n -> n.endsWith(".tar.gz"))
+                .map(n -> backups().resolve(instance).resolve(n))
+                .toList();
     }
 
     @Test
@@ -58,11 +60,17 @@ class PrunerTest {
         assertThat(oldest).doesNotExist();
         assertThat(BackupWriter.sidecarOf(oldest)).doesNotExist();
         assertThat(o.removed()).isEqualTo(1);
-        assertThat(o.decisions()).extracting(d -> d.item().archive().getFileName() + " " + d.keep() + " " + d.reasons())
-                .containsExactly(bad.getFileName() + " true [last snapshot]",
+        assertThat(o.decisions())
+                .extracting(d -> d.item().archive().getFileName() + " " + d.keep() + " " + d.reasons())
+                .containsExactly(
+                        bad.getFileName() + " true [last snapshot]",
                         good.getFileName() + " true [" + Pruner.NEWEST_VERIFIED + "]",
                         oldest.getFileName() + " false []");
-        assertThat(o.problems()).singleElement().asString().contains(bad.toString()).contains("does not verify");
+        assertThat(o.problems())
+                .singleElement()
+                .asString()
+                .contains(bad.toString())
+                .contains("does not verify");
     }
 
     @Test
@@ -78,7 +86,9 @@ class PrunerTest {
         assertThat(archives("alice")).containsExactly(newest);
         assertThat(older).doesNotExist();
         assertThat(archives("bob")).containsExactly(bob);
-        assertThat(o.decisions()).filteredOn(d -> d.item().archive().equals(newest)).singleElement()
+        assertThat(o.decisions())
+                .filteredOn(d -> d.item().archive().equals(newest))
+                .singleElement()
                 .satisfies(d -> assertThat(d.reasons()).containsExactly("last snapshot", Pruner.NEWEST_VERIFIED));
     }
 

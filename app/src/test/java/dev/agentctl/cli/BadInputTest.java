@@ -117,7 +117,10 @@ class BadInputTest extends FleetTestBase {
     void aPortInUseOnTheHostIsSkippedWhenNoneIsGiven() {
         // not an error: the free-port search passes over ports something listens on
         Cli.Result r = ok("create", "carol");
-        int got = json(instance("carol").resolve("config/config.json")).path("gateway").path("port").asInt();
+        int got = json(instance("carol").resolve("config/config.json"))
+                .path("gateway")
+                .path("port")
+                .asInt();
         assertThat(got).isNotIn(alicePort, bobPort, busy.getLocalPort());
         assertThat(r.out()).contains(Integer.toString(got));
     }
@@ -136,8 +139,10 @@ class BadInputTest extends FleetTestBase {
                 Arguments.of("bad env", List.of("alice", "--env", "=x"), "'=***'"),
                 Arguments.of("bad model", List.of("alice", "--model", "gpt 4"), "'gpt 4'"),
                 // a good change beside a bad one: nothing at all is written
-                Arguments.of("good model, bad memory", List.of("alice", "--model", "gpt-4o", "--memory", "12qb"), "'12qb'"),
-                Arguments.of("good env, bad port", List.of("alice", "--env", "OPENAI_API_KEY=sk-x", "--port", "0"), "'0'"),
+                Arguments.of(
+                        "good model, bad memory", List.of("alice", "--model", "gpt-4o", "--memory", "12qb"), "'12qb'"),
+                Arguments.of(
+                        "good env, bad port", List.of("alice", "--env", "OPENAI_API_KEY=sk-x", "--port", "0"), "'0'"),
                 Arguments.of("unknown instance", List.of("zed", "--model", "gpt-4o"), "'zed'"),
                 Arguments.of("bad name", List.of("../x", "--model", "gpt-4o"), "'../x'"),
                 Arguments.of("nothing to change", List.of("alice"), "--model"));
@@ -199,7 +204,8 @@ class BadInputTest extends FleetTestBase {
 
     @Test
     void fleetYamlWithABillionLaughsAliasBombIsRefusedQuickly() {
-        StringBuilder bomb = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        StringBuilder bomb =
+                new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         char prev = 'a';
         for (char c = 'b'; c <= 'i'; c++, prev++) {
             bomb.append(c).append(": &").append(c).append(" [");

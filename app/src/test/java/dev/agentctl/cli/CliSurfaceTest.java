@@ -3,10 +3,10 @@ package dev.agentctl.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentctl.support.Cli;
-import org.assertj.core.api.SoftAssertions;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.Set;
+import java.util.TreeSet;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -42,8 +42,13 @@ class CliSurfaceTest {
         SoftAssertions soft = new SoftAssertions();
         for (String name : names) {
             Cli.Result r = Cli.raw(name, "--help");
-            soft.assertThat(r.code()).as("exit code of agentctl %s --help%n%s", name, r).isZero();
-            soft.assertThat(r.out()).as("agentctl %s --help", name).contains("Examples:").contains("agentctl ");
+            soft.assertThat(r.code())
+                    .as("exit code of agentctl %s --help%n%s", name, r)
+                    .isZero();
+            soft.assertThat(r.out())
+                    .as("agentctl %s --help", name)
+                    .contains("Examples:")
+                    .contains("agentctl ");
         }
         soft.assertAll();
     }

@@ -35,7 +35,9 @@ class CreateCommandTest extends FleetTestBase {
 
     @Test
     void bobGetsTheNextFreePortOfTheRange() {
-        assertThat(config("bob").path("gateway").path("port").asInt()).isEqualTo(bobPort).isNotEqualTo(alicePort);
+        assertThat(config("bob").path("gateway").path("port").asInt())
+                .isEqualTo(bobPort)
+                .isNotEqualTo(alicePort);
         assertThat(config("alice").path("gateway").path("port").asInt()).isEqualTo(alicePort);
         assertThat(aliceOut.out()).contains("alice").contains(Integer.toString(alicePort));
         assertThat(bobOut.out()).contains("bob").contains(Integer.toString(bobPort));
@@ -79,8 +81,12 @@ class CreateCommandTest extends FleetTestBase {
     void soulIsTheChosenPersonaWithTheNameFilledIn() {
         String soul = read(instance("alice").resolve("workspace/SOUL.md"));
         assertThat(soul).doesNotContain("{{").contains("alice").contains("technical expert");
-        String created = json(Cli.at(root, "show", "alice", "--json").out()).path("created").asText();
-        String expected = read(root.resolve("souls/expert.md")).replace("{{name}}", "alice").replace("{{created}}", created);
+        String created = json(Cli.at(root, "show", "alice", "--json").out())
+                .path("created")
+                .asText();
+        String expected = read(root.resolve("souls/expert.md"))
+                .replace("{{name}}", "alice")
+                .replace("{{created}}", created);
         assertThat(soul).isEqualTo(expected);
 
         // bob has the fleet's default soul, assistant
@@ -100,8 +106,13 @@ class CreateCommandTest extends FleetTestBase {
     @Test
     void instanceInfoTellsNamePortModelSoulAndHowToStart() {
         String info = read(instance("alice").resolve("INSTANCE_INFO.txt"));
-        assertThat(info).contains("alice").contains(Integer.toString(alicePort)).contains("gpt-4o-mini")
-                .contains("expert").contains("agentctl up alice").contains(instance("alice").resolve(".env").toString());
+        assertThat(info)
+                .contains("alice")
+                .contains(Integer.toString(alicePort))
+                .contains("gpt-4o-mini")
+                .contains("expert")
+                .contains("agentctl up alice")
+                .contains(instance("alice").resolve(".env").toString());
     }
 
     @Test
@@ -115,7 +126,8 @@ class CreateCommandTest extends FleetTestBase {
                 .contains("127.0.0.1:" + bobPort + ":" + bobPort);
 
         @SuppressWarnings("unchecked")
-        Map<String, Object> aliceOverride = (Map<String, Object>) yaml(instance("alice").resolve("docker-compose.override.yml")).get("services");
+        Map<String, Object> aliceOverride = (Map<String, Object>)
+                yaml(instance("alice").resolve("docker-compose.override.yml")).get("services");
         assertThat(aliceOverride).containsOnlyKeys("alice");
         assertThat(aliceOverride.get("alice")).isEqualTo(services.get("alice"));
     }
@@ -132,7 +144,8 @@ class CreateCommandTest extends FleetTestBase {
             assertThat(each.out() + each.err()).doesNotContain(secret);
         }
         assertThat(read(instance("carol").resolve(".env"))).contains("OPENAI_API_KEY=" + secret);
-        assertThat(filesContaining(root, secret)).containsExactly(instance("carol").resolve(".env"));
+        assertThat(filesContaining(root, secret))
+                .containsExactly(instance("carol").resolve(".env"));
         assertThat(json(show.out()).path("apiKeySet").asBoolean()).isTrue();
         assertThat(r.out()).doesNotContain("put OPENAI_API_KEY in");
     }
@@ -140,16 +153,34 @@ class CreateCommandTest extends FleetTestBase {
     @Test
     void createdInstancesAreListed() {
         Cli.Result r = ok("list");
-        assertThat(r.out()).contains("alice").contains("bob").contains(Integer.toString(alicePort)).contains("expert");
+        assertThat(r.out())
+                .contains("alice")
+                .contains("bob")
+                .contains(Integer.toString(alicePort))
+                .contains("expert");
     }
 
     @Test
     void optionsAreStoredAndRendered() {
         int port = freePort(alicePort, bobPort);
-        ok("create", "dave", Integer.toString(port), "claude-3-5-sonnet", "--provider", "anthropic", "--cpus", "0.5",
-                "--memory", "512m", "--bind", "0.0.0.0", "--soul", "creative");
+        ok(
+                "create",
+                "dave",
+                Integer.toString(port),
+                "claude-3-5-sonnet",
+                "--provider",
+                "anthropic",
+                "--cpus",
+                "0.5",
+                "--memory",
+                "512m",
+                "--bind",
+                "0.0.0.0",
+                "--soul",
+                "creative");
         JsonNode c = config("dave");
-        assertThat(c.path("providers").path("anthropic").path("apiKey").asText()).isEqualTo("${ANTHROPIC_API_KEY}");
+        assertThat(c.path("providers").path("anthropic").path("apiKey").asText())
+                .isEqualTo("${ANTHROPIC_API_KEY}");
         assertThat(c.path("agents").path("defaults").path("model").asText()).isEqualTo("claude-3-5-sonnet");
         assertThat(read(instance("dave").resolve(".env"))).containsPattern("(?m)^ANTHROPIC_API_KEY=");
         JsonNode show = json(ok("show", "dave", "--json").out());
@@ -157,8 +188,10 @@ class CreateCommandTest extends FleetTestBase {
         assertThat(show.path("memory").asText()).isEqualTo("512m");
         assertThat(show.path("bind").asText()).isEqualTo("0.0.0.0");
         assertThat(show.path("soul").asText()).isEqualTo("creative");
-        assertThat(read(root.resolve("docker-compose.yml"))).contains("0.0.0.0:" + port + ":" + port)
-                .contains("memory: " + (512L << 20) + "b").contains("cpus: '0.5'");
+        assertThat(read(root.resolve("docker-compose.yml")))
+                .contains("0.0.0.0:" + port + ":" + port)
+                .contains("memory: " + (512L << 20) + "b")
+                .contains("cpus: '0.5'");
     }
 
     @Test
@@ -166,7 +199,8 @@ class CreateCommandTest extends FleetTestBase {
         Path persona = tmp.resolve("my-persona.md");
         Files.writeString(persona, "# {{name}}\n\nYou are {{name}}, a pirate.\n", StandardCharsets.UTF_8);
         ok("create", "erin", "--soul", persona.toString());
-        assertThat(read(instance("erin").resolve("workspace/SOUL.md"))).isEqualTo("# erin\n\nYou are erin, a pirate.\n");
+        assertThat(read(instance("erin").resolve("workspace/SOUL.md")))
+                .isEqualTo("# erin\n\nYou are erin, a pirate.\n");
     }
 
     private JsonNode config(String name) {

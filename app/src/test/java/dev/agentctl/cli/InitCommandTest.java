@@ -17,7 +17,8 @@ class InitCommandTest extends FleetTestBase {
     @Test
     void writesTheFleetSkeleton() throws IOException {
         assertThat(root.resolve("fleet.yaml")).isRegularFile();
-        java.nio.file.Path fresh = tmp.resolve("fresh"); // the base class renamed root's fleet; look at init's own output
+        java.nio.file.Path fresh =
+                tmp.resolve("fresh"); // the base class renamed root's fleet; look at init's own output
         assertThat(Cli.raw("init", fresh.toString()).code()).isZero();
         assertThat(read(fresh.resolve("fleet.yaml")))
                 .contains("name: nanobot")
@@ -38,7 +39,9 @@ class InitCommandTest extends FleetTestBase {
         }
         for (String soul : new String[] {"assistant", "expert", "creative", "custom"}) {
             // real personas, not placeholder lines
-            assertThat(read(root.resolve("souls/" + soul + ".md")).lines().count()).as(soul).isGreaterThan(20);
+            assertThat(read(root.resolve("souls/" + soul + ".md")).lines().count())
+                    .as(soul)
+                    .isGreaterThan(20);
         }
         assertThat(root.resolve("instances/.gitkeep")).isRegularFile();
         try (Stream<Path> inst = Files.list(root.resolve("instances"))) {
@@ -76,14 +79,18 @@ class InitCommandTest extends FleetTestBase {
         write(root.resolve("instances/alice/workspace/memory/MEMORY.md"), "alice remembers this\n");
         Files.delete(root.resolve("instances/.gitkeep"));
         write(root.resolve("instances/notes.txt"), "mine\n");
-        write(root.resolve("fleet.yaml"), read(root.resolve("fleet.yaml")).replace("name: " + fleetName, "name: myfleet"));
+        write(
+                root.resolve("fleet.yaml"),
+                read(root.resolve("fleet.yaml")).replace("name: " + fleetName, "name: myfleet"));
         Map<String, String> instancesBefore = TreeSnapshot.of(root.resolve("instances"));
 
         Cli.Result r = Cli.raw("init", root.toString(), "--force");
 
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(read(root.resolve("fleet.yaml"))).contains("name: nanobot").doesNotContain("myfleet");
-        assertThat(TreeSnapshot.diff(instancesBefore, TreeSnapshot.of(root.resolve("instances")))).as("changes in instances/").isEmpty();
+        assertThat(TreeSnapshot.diff(instancesBefore, TreeSnapshot.of(root.resolve("instances"))))
+                .as("changes in instances/")
+                .isEmpty();
         assertThat(r.out()).contains("existing instances/ left as it was");
     }
 

@@ -12,8 +12,22 @@ import org.junit.jupiter.api.Test;
 
 /** list --json and show --json: a stable shape scripts can rely on, and never a secret. */
 class ListShowJsonTest extends FleetTestBase {
-    static final List<String> FIELDS = List.of("name", "container", "port", "bind", "model", "provider", "soul",
-            "created", "cpus", "memory", "pids", "security", "env", "apiKeySet", "path");
+    static final List<String> FIELDS = List.of(
+            "name",
+            "container",
+            "port",
+            "bind",
+            "model",
+            "provider",
+            "soul",
+            "created",
+            "cpus",
+            "memory",
+            "pids",
+            "security",
+            "env",
+            "apiKeySet",
+            "path");
     static final String SECRET = "sk-json-secret-987";
 
     int alicePort;
@@ -22,8 +36,17 @@ class ListShowJsonTest extends FleetTestBase {
     @BeforeEach
     void twoInstancesOneWithASecret() {
         alicePort = freePort();
-        ok("create", "alice", Integer.toString(alicePort), "gpt-4o-mini", "--soul", "expert",
-                "--env", "OPENAI_API_KEY=" + SECRET, "--env", "SLACK_TOKEN=xoxb-secret-token");
+        ok(
+                "create",
+                "alice",
+                Integer.toString(alicePort),
+                "gpt-4o-mini",
+                "--soul",
+                "expert",
+                "--env",
+                "OPENAI_API_KEY=" + SECRET,
+                "--env",
+                "SLACK_TOKEN=xoxb-secret-token");
         bobPort = freePort(alicePort);
         ok("create", "bob", Integer.toString(bobPort), "--memory", "512m");
     }
@@ -56,7 +79,8 @@ class ListShowJsonTest extends FleetTestBase {
         assertThat(a.path("env").path("OPENAI_API_KEY").asText()).isEqualTo("****");
         assertThat(a.path("env").path("SLACK_TOKEN").asText()).isEqualTo("****");
         assertThat(a.path("apiKeySet").asBoolean()).isTrue();
-        assertThat(a.path("path").asText()).isEqualTo(instance("alice").toAbsolutePath().toString());
+        assertThat(a.path("path").asText())
+                .isEqualTo(instance("alice").toAbsolutePath().toString());
 
         JsonNode b = rows.get(1);
         assertThat(b.path("memory").asText()).isEqualTo("512m");
@@ -76,9 +100,16 @@ class ListShowJsonTest extends FleetTestBase {
     @Test
     void humanOutputsMaskSecretsToo() {
         Cli.Result show = ok("show", "alice");
-        assertThat(show.out()).contains("alice").contains(Integer.toString(alicePort)).doesNotContain(SECRET);
+        assertThat(show.out())
+                .contains("alice")
+                .contains(Integer.toString(alicePort))
+                .doesNotContain(SECRET);
         Cli.Result list = ok("list");
-        assertThat(list.out()).contains("NAME").contains("alice").contains("bob").doesNotContain(SECRET);
+        assertThat(list.out())
+                .contains("NAME")
+                .contains("alice")
+                .contains("bob")
+                .doesNotContain(SECRET);
     }
 
     @Test

@@ -80,7 +80,8 @@ class RmCommandTest extends FleetTestBase {
         // nothing of bob is left but the final backup rm takes unless --no-backup
         assertThat(list(root.resolve("backups/bob"))).hasSize(2); // the archive and its manifest sidecar
         try (Stream<Path> all = Files.walk(root)) {
-            assertThat(all.filter(p -> !p.startsWith(root.resolve("backups"))).map(Path::toString)).noneMatch(p -> p.contains("bob"));
+            assertThat(all.filter(p -> !p.startsWith(root.resolve("backups"))).map(Path::toString))
+                    .noneMatch(p -> p.contains("bob"));
         }
         assertThat(services()).containsOnlyKeys("alice");
     }

@@ -26,7 +26,8 @@ class SetCommandTest extends FleetTestBase {
     void model() {
         Map<String, String> before = snapshot();
         ok("set", "alice", "--model", "gpt-4o");
-        assertThat(config().path("agents").path("defaults").path("model").asText()).isEqualTo("gpt-4o");
+        assertThat(config().path("agents").path("defaults").path("model").asText())
+                .isEqualTo("gpt-4o");
         assertThat(config().path("gateway").path("port").asInt()).isEqualTo(alicePort);
         assertThat(read(instance("alice").resolve("INSTANCE_INFO.txt"))).contains("gpt-4o ");
         assertThat(show().path("model").asText()).isEqualTo("gpt-4o");
@@ -41,7 +42,8 @@ class SetCommandTest extends FleetTestBase {
         assertThat(read(root.resolve("docker-compose.yml")))
                 .contains("127.0.0.1:" + port + ":" + port)
                 .doesNotContain("127.0.0.1:" + alicePort + ":" + alicePort);
-        assertThat(read(instance("alice").resolve("docker-compose.override.yml"))).contains(":" + port + ":" + port);
+        assertThat(read(instance("alice").resolve("docker-compose.override.yml")))
+                .contains(":" + port + ":" + port);
         assertThat(read(instance("alice").resolve("INSTANCE_INFO.txt"))).contains(Integer.toString(port));
     }
 
@@ -59,11 +61,12 @@ class SetCommandTest extends FleetTestBase {
         assertThat(show().path("memory").asText()).isEqualTo("2g");
         assertThat(show().path("cpus").asDouble()).isEqualTo(0.5);
         @SuppressWarnings("unchecked")
-        Map<String, Object> alice = (Map<String, Object>) ((Map<String, Object>) yaml(root.resolve("docker-compose.yml"))
-                .get("services")).get("alice");
+        Map<String, Object> alice = (Map<String, Object>)
+                ((Map<String, Object>) yaml(root.resolve("docker-compose.yml")).get("services")).get("alice");
         assertThat(alice.get("deploy").toString()).contains("cpus=0.5").contains("memory=" + (2L << 30) + "b");
         // model and port untouched
-        assertThat(config().path("agents").path("defaults").path("model").asText()).isEqualTo("gpt-4o-mini");
+        assertThat(config().path("agents").path("defaults").path("model").asText())
+                .isEqualTo("gpt-4o-mini");
     }
 
     @Test
@@ -92,7 +95,8 @@ class SetCommandTest extends FleetTestBase {
         String env = read(instance("alice").resolve(".env"));
         assertThat(env).contains("OPENAI_API_KEY=" + secret).contains("TELEGRAM_TOKEN=tg-456");
         assertThat(mode(instance("alice").resolve(".env"))).isEqualTo("rw-------");
-        assertThat(CreateCommandTest.filesContaining(root, secret)).containsExactly(instance("alice").resolve(".env"));
+        assertThat(CreateCommandTest.filesContaining(root, secret))
+                .containsExactly(instance("alice").resolve(".env"));
         JsonNode s = show();
         assertThat(s.path("env").path("OPENAI_API_KEY").asText()).isEqualTo("****");
         assertThat(s.path("apiKeySet").asBoolean()).isTrue();
@@ -102,7 +106,9 @@ class SetCommandTest extends FleetTestBase {
     void composeIsReRenderedAfterEachChange() {
         String before = read(root.resolve("docker-compose.yml"));
         ok("set", "bob", "--memory", "768m");
-        assertThat(read(root.resolve("docker-compose.yml"))).isNotEqualTo(before).contains("memory: " + (768L << 20) + "b");
+        assertThat(read(root.resolve("docker-compose.yml")))
+                .isNotEqualTo(before)
+                .contains("memory: " + (768L << 20) + "b");
     }
 
     private void assertOnlyAliceChanged(Map<String, String> before) {

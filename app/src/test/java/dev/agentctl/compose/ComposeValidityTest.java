@@ -12,7 +12,6 @@ import com.networknt.schema.ValidationMessage;
 import dev.agentctl.support.FleetTestBase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +36,9 @@ class ComposeValidityTest extends FleetTestBase {
 
     @BeforeAll
     static void loadSchema() {
-        assertThat(ComposeValidityTest.class.getResource("/compose-spec.json")).as("compose-spec.json on the test class path").isNotNull();
+        assertThat(ComposeValidityTest.class.getResource("/compose-spec.json"))
+                .as("compose-spec.json on the test class path")
+                .isNotNull();
         schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
                 .getSchema(SchemaLocation.of("classpath:compose-spec.json"));
     }
@@ -47,9 +48,26 @@ class ComposeValidityTest extends FleetTestBase {
         alicePort = freePort();
         ok("create", "alice", Integer.toString(alicePort), "gpt-4o-mini", "--soul", "expert");
         bobPort = freePort(alicePort);
-        ok("create", "bob", Integer.toString(bobPort), "--memory", "512m", "--cpus", "0.5", "--bind", "0.0.0.0",
-                "--env", "OPENAI_API_KEY=sk-compose-test");
-        ok("create", "carol", Integer.toString(freePort(alicePort, bobPort)), "--bind", "::1", "--provider", "anthropic");
+        ok(
+                "create",
+                "bob",
+                Integer.toString(bobPort),
+                "--memory",
+                "512m",
+                "--cpus",
+                "0.5",
+                "--bind",
+                "0.0.0.0",
+                "--env",
+                "OPENAI_API_KEY=sk-compose-test");
+        ok(
+                "create",
+                "carol",
+                Integer.toString(freePort(alicePort, bobPort)),
+                "--bind",
+                "::1",
+                "--provider",
+                "anthropic");
     }
 
     @Test
@@ -77,8 +95,10 @@ class ComposeValidityTest extends FleetTestBase {
     void theFleetComposeFileWithAHardeningRelaxedInstanceMatchesTheSchema() {
         // security relaxed for one instance (with its reason): no tmpfs, cap_drop or security_opt on its service
         Path settings = instance("alice").resolve("instance.yaml");
-        write(settings, read(settings) + "security:\n  readOnlyRootfs: false\n  dropCapabilities: false\n"
-                + "  noNewPrivileges: false\n  reason: \"testing\"\n");
+        write(
+                settings,
+                read(settings) + "security:\n  readOnlyRootfs: false\n  dropCapabilities: false\n"
+                        + "  noNewPrivileges: false\n  reason: \"testing\"\n");
         ok("compose");
         assertValid(root.resolve("docker-compose.yml"));
         dockerComposeConfig(root, "docker-compose.yml");
@@ -112,12 +132,15 @@ class ComposeValidityTest extends FleetTestBase {
         Map<String, Object> services = (Map<String, Object>) compose.get("services");
         assertThat(services).containsOnlyKeys("alice", "bob", "carol");
         assertThat(((Map<String, Object>) compose.get("networks")).toString()).contains(fleetName + "-net");
-        assertThat(read(root.resolve(".env"))).contains("COMPOSE_PROJECT_NAME=" + fleetName).doesNotContain("sk-compose-test");
+        assertThat(read(root.resolve(".env")))
+                .contains("COMPOSE_PROJECT_NAME=" + fleetName)
+                .doesNotContain("sk-compose-test");
 
         Map<String, Object> alice = (Map<String, Object>) services.get("alice");
         assertThat(alice.get("container_name")).isEqualTo(fleetName + "-alice");
         assertThat((List<String>) alice.get("ports")).containsExactly("127.0.0.1:" + alicePort + ":" + alicePort);
-        assertThat((List<String>) alice.get("env_file")).containsExactly(instance("alice").resolve(".env").toString());
+        assertThat((List<String>) alice.get("env_file"))
+                .containsExactly(instance("alice").resolve(".env").toString());
         assertThat(alice.get("networks").toString()).contains(ComposeRenderer.NETWORK_KEY);
         assertThat(alice.get("restart")).isEqualTo("unless-stopped");
         assertThat(alice.get("healthcheck").toString()).contains("agent-health");
@@ -128,10 +151,15 @@ class ComposeValidityTest extends FleetTestBase {
         assertThat(volumes).anySatisfy(v -> {
             assertThat(v.get("target")).isEqualTo("/opt/venv");
             assertThat(v.get("read_only")).isEqualTo(true);
-            assertThat(v.get("source").toString()).startsWith(root.toAbsolutePath().resolve("runtime").toString());
+            assertThat(v.get("source").toString())
+                    .startsWith(root.toAbsolutePath().resolve("runtime").toString());
         });
-        assertThat(volumes).anySatisfy(v -> assertThat(v.get("source")).isEqualTo(instance("alice").resolve("config").toString()));
-        assertThat(volumes).anySatisfy(v -> assertThat(v.get("source")).isEqualTo(instance("alice").resolve("workspace").toString()));
+        assertThat(volumes)
+                .anySatisfy(v -> assertThat(v.get("source"))
+                        .isEqualTo(instance("alice").resolve("config").toString()));
+        assertThat(volumes)
+                .anySatisfy(v -> assertThat(v.get("source"))
+                        .isEqualTo(instance("alice").resolve("workspace").toString()));
         assertThat(alice.get("deploy").toString()).contains("cpus=1.0").contains("memory=" + (1L << 30) + "b");
 
         Map<String, Object> bob = (Map<String, Object>) services.get("bob");
@@ -167,7 +195,8 @@ class ComposeValidityTest extends FleetTestBase {
         Process p;
         try {
             ProcessBuilder pb = new ProcessBuilder("docker-compose", "-f", file, "config", "-q")
-                    .directory(dir.toFile()).redirectErrorStream(true);
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true);
             pb.environment().keySet().removeIf(k -> k.startsWith("COMPOSE_") || k.equals("DOCKER_HOST"));
             p = pb.start();
         } catch (IOException e) {
@@ -181,8 +210,11 @@ class ComposeValidityTest extends FleetTestBase {
                 p.destroyForcibly();
                 fail("docker-compose config did not finish in 120 s");
             }
-            assertThat(p.exitValue()).as("docker-compose -f %s config -q in %s:%n%s%n--- file ---%n%s", file, dir,
-                    output, read(dir.resolve(file))).isZero();
+            assertThat(p.exitValue())
+                    .as(
+                            "docker-compose -f %s config -q in %s:%n%s%n--- file ---%n%s",
+                            file, dir, output, read(dir.resolve(file)))
+                    .isZero();
         } catch (IOException e) {
             fail("cannot read docker-compose's output: " + e.getMessage());
         } catch (InterruptedException e) {

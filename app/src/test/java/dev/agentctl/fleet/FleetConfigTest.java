@@ -46,7 +46,8 @@ class FleetConfigTest {
         assertBadInput(() -> FleetConfig.parse("f.yaml", "name: x\nnmae: y\n"), "f.yaml:2");
         assertBadInput(() -> FleetConfig.parse("f.yaml", "name: x\nnmae: y\n"), "'nmae'");
         assertBadInput(() -> FleetConfig.parse("f.yaml", "defaults:\n  resources:\n    memroy: 1g\n"), "f.yaml:3");
-        assertBadInput(() -> FleetConfig.parse("f.yaml", "defaults:\n  resources:\n    memroy: 1g\n"),
+        assertBadInput(
+                () -> FleetConfig.parse("f.yaml", "defaults:\n  resources:\n    memroy: 1g\n"),
                 "'defaults.resources.memroy'");
     }
 
@@ -77,8 +78,8 @@ class FleetConfigTest {
             }
             y.append("]\n");
         }
-        assertTimeoutPreemptively(Duration.ofSeconds(5),
-                () -> assertBadInput(() -> FleetConfig.parse("f.yaml", y.toString()), "f.yaml"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(5), () -> assertBadInput(() -> FleetConfig.parse("f.yaml", y.toString()), "f.yaml"));
     }
 
     @Test
@@ -89,12 +90,15 @@ class FleetConfigTest {
         assertBadInput(() -> FleetConfig.parse("f.yaml", "name: Bad_Name\n"), "'Bad_Name'");
         assertBadInput(() -> FleetConfig.parse("f.yaml", "defaults:\n  resources:\n    memory: 12qb\n"), "'12qb'");
         assertBadInput(() -> FleetConfig.parse("f.yaml", "runtime:\n  mountPath: relative\n"), "'relative'");
-        assertBadInput(() -> FleetConfig.parse("f.yaml", "defaults:\n  security:\n    readOnlyRootfs: false\n"), "reason");
+        assertBadInput(
+                () -> FleetConfig.parse("f.yaml", "defaults:\n  security:\n    readOnlyRootfs: false\n"), "reason");
     }
 
     private static String shipped() throws IOException {
         try (InputStream in = FleetConfigTest.class.getResourceAsStream("/fleet-skel/templates/fleet.yaml")) {
-            assertThat(in).as("fleet-skel/templates/fleet.yaml on the class path").isNotNull();
+            assertThat(in)
+                    .as("fleet-skel/templates/fleet.yaml on the class path")
+                    .isNotNull();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -16,7 +16,8 @@ class FleetLocateTest {
 
     @Test
     void explicitRootWins() {
-        assertThat(Fleet.locate(tmp.resolve("a"), tmp.resolve("b").toString(), tmp)).isEqualTo(tmp.resolve("a"));
+        assertThat(Fleet.locate(tmp.resolve("a"), tmp.resolve("b").toString(), tmp))
+                .isEqualTo(tmp.resolve("a"));
     }
 
     @Test
@@ -31,7 +32,8 @@ class FleetLocateTest {
         assertThat(Fleet.locate(null, null, deep)).isEqualTo(tmp.toAbsolutePath());
         Files.createDirectories(tmp.resolve("instances/inner"));
         Files.writeString(tmp.resolve("instances/inner/fleet.yaml"), "");
-        assertThat(Fleet.locate(null, "", tmp.resolve("instances/inner"))).isEqualTo(tmp.resolve("instances/inner").toAbsolutePath());
+        assertThat(Fleet.locate(null, "", tmp.resolve("instances/inner")))
+                .isEqualTo(tmp.resolve("instances/inner").toAbsolutePath());
     }
 
     @Test

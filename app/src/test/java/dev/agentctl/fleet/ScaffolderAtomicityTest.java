@@ -41,7 +41,9 @@ class ScaffolderAtomicityTest extends FleetTestBase {
 
         assertThatThrownBy(() -> s.create(request("bob"), renderer())).hasMessage("injected");
 
-        assertThat(names(fleet.instancesDir())).as("instances/, hidden entries included").isEqualTo(before);
+        assertThat(names(fleet.instancesDir()))
+                .as("instances/, hidden entries included")
+                .isEqualTo(before);
         assertThat(fleet.instanceDir("bob")).doesNotExist();
         assertThat(TreeSnapshot.diff(tree, snapshot())).isEmpty();
     }
@@ -63,8 +65,9 @@ class ScaffolderAtomicityTest extends FleetTestBase {
     void aFailingOverrideRendererLeavesNothing() {
         Map<String, String> tree = snapshot();
         assertThatThrownBy(() -> new Scaffolder(fleet).create(request("bob"), i -> {
-            throw new IllegalStateException("renderer broke");
-        })).hasMessage("renderer broke");
+                    throw new IllegalStateException("renderer broke");
+                }))
+                .hasMessage("renderer broke");
         assertThat(TreeSnapshot.diff(tree, snapshot())).isEmpty();
     }
 
@@ -82,8 +85,10 @@ class ScaffolderAtomicityTest extends FleetTestBase {
     void validationFailuresHappenBeforeAnyFolderIsMade() {
         Map<String, String> tree = snapshot();
         List<String> seen = new java.util.ArrayList<>();
-        assertThatThrownBy(() -> new Scaffolder(fleet, seen::add).create(
-                new Scaffolder.Request("bob", null, null, "wizard", null, Map.of(), null, null, null), renderer()))
+        assertThatThrownBy(() -> new Scaffolder(fleet, seen::add)
+                        .create(
+                                new Scaffolder.Request("bob", null, null, "wizard", null, Map.of(), null, null, null),
+                                renderer()))
                 .hasMessageContaining("wizard");
         assertThat(seen).isEmpty();
         assertThat(TreeSnapshot.diff(tree, snapshot())).isEmpty();
@@ -94,7 +99,8 @@ class ScaffolderAtomicityTest extends FleetTestBase {
     }
 
     private static Scaffolder.Request request(String name) {
-        return new Scaffolder.Request(name, null, null, "expert", null, Map.of("OPENAI_API_KEY", "sk-x"), null, null, null);
+        return new Scaffolder.Request(
+                name, null, null, "expert", null, Map.of("OPENAI_API_KEY", "sk-x"), null, null, null);
     }
 
     private static List<String> names(Path dir) {

@@ -17,8 +17,22 @@ class ValidateTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "../x", "Alice", "a_b", "-x", "1abc", "a b", "a.b", "a/b", "bob-",
-            "abcdefghijklmnopqrstuvwxyz0123456", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "é"})
+    @ValueSource(
+            strings = {
+                "",
+                "../x",
+                "Alice",
+                "a_b",
+                "-x",
+                "1abc",
+                "a b",
+                "a.b",
+                "a/b",
+                "bob-",
+                "abcdefghijklmnopqrstuvwxyz0123456",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "é"
+            })
     void badNames(String name) {
         assertBadInput(() -> Validate.name(name), "'" + name + "'");
     }
@@ -75,10 +89,13 @@ class ValidateTest {
         assertThat(Validate.envPair("OPENAI_API_KEY=sk-1=2")).containsExactly("OPENAI_API_KEY", "sk-1=2");
         assertThat(Validate.envPair("EMPTY=")).containsExactly("EMPTY", "");
         // a value without '=' may be a pasted secret: it is never echoed
-        assertThatThrownBy(() -> Validate.envPair("sk-pasted-secret-value")).hasMessageNotContaining("sk-pasted")
+        assertThatThrownBy(() -> Validate.envPair("sk-pasted-secret-value"))
+                .hasMessageNotContaining("sk-pasted")
                 .hasMessageContaining("'***'");
         // a control character could smuggle a second variable into .env
-        assertThatThrownBy(() -> Validate.envPair("A=x\rB=y")).isInstanceOf(AgentctlException.class).hasMessageNotContaining("x");
+        assertThatThrownBy(() -> Validate.envPair("A=x\rB=y"))
+                .isInstanceOf(AgentctlException.class)
+                .hasMessageNotContaining("x");
         assertBadInput(() -> Validate.envPair("1X=secret"), "1X=***");
         assertThatThrownBy(() -> Validate.envPair("BAD KEY=hunter2")).hasMessageNotContaining("hunter2");
     }

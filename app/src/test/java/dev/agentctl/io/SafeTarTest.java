@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +29,7 @@ class SafeTarTest {
 
     @TempDir
     Path tmp;
+
     Path target;
     Path outside;
 
@@ -46,8 +46,7 @@ class SafeTarTest {
 
     @Test
     void extractsFilesFoldersAndSymlinksWithTheirModesAndTimes() throws IOException {
-        byte[] archive = tar()
-                .dir("app", 0750)
+        byte[] archive = tar().dir("app", 0750)
                 .file("app/run.sh", "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0755)
                 .file("app/secret.env", "K=V\n".getBytes(StandardCharsets.UTF_8), 0600)
                 .dir("app/empty", 0700)
@@ -70,7 +69,8 @@ class SafeTarTest {
         assertThat(Files.getLastModifiedTime(target.resolve("app/run.sh"))).isEqualTo(want);
         // a folder's time is set after its content was written, so it survives
         assertThat(Files.getLastModifiedTime(target.resolve("app"))).isEqualTo(want);
-        assertThat(Files.getLastModifiedTime(target.resolve("app/current"), NOFOLLOW)).isEqualTo(want);
+        assertThat(Files.getLastModifiedTime(target.resolve("app/current"), NOFOLLOW))
+                .isEqualTo(want);
     }
 
     @Test
@@ -81,8 +81,7 @@ class SafeTarTest {
 
     @Test
     void dockerArchiveOfAVenvIsMappedByItsPrefixAndMayLinkToTheSystemPython() throws IOException {
-        byte[] venv = tar()
-                .dir("venv", 0755)
+        byte[] venv = tar().dir("venv", 0755)
                 .dir("venv/bin", 0755)
                 .symlink("venv/bin/python", "/usr/local/bin/python3")
                 .file("venv/bin/nanobot", "#!python".getBytes(StandardCharsets.UTF_8), 0755)
@@ -90,12 +89,16 @@ class SafeTarTest {
                 .bytes();
 
         // by default a link leaving the target is refused ...
-        assertThatThrownBy(() -> SafeTar.extract(in(venv), target, SafeTar.Options.defaults().withPrefix("venv")))
-                .hasMessageContaining("venv/bin/python").hasMessageContaining("outside");
+        assertThatThrownBy(() -> SafeTar.extract(
+                        in(venv), target, SafeTar.Options.defaults().withPrefix("venv")))
+                .hasMessageContaining("venv/bin/python")
+                .hasMessageContaining("outside");
         assertThat(target).doesNotExist();
 
         // ... a trusted copy out of our own container allows it; it is created, never followed
-        SafeTar.Options trusted = SafeTar.Options.defaults().withPrefix("venv").withLimits(SafeTar.Limits.unbounded())
+        SafeTar.Options trusted = SafeTar.Options.defaults()
+                .withPrefix("venv")
+                .withLimits(SafeTar.Limits.unbounded())
                 .withOutsideSymlinksAllowed();
         SafeTar.extract(in(venv), target, trusted);
         assertThat(Files.readSymbolicLink(target.resolve("bin/python"))).isEqualTo(Path.of("/usr/local/bin/python3"));
@@ -106,10 +109,12 @@ class SafeTarTest {
     @Test
     void entriesOutsideThePrefixGoToTheHandlerInsteadOfTheDisk() throws IOException {
         StringBuilder seen = new StringBuilder();
-        SafeTar.Options o = SafeTar.Options.defaults().withPrefix("instance")
-                .withOtherEntries((name, entry, data) -> seen.append(name).append('=')
-                        .append(new String(data.readAllBytes(), StandardCharsets.UTF_8)));
-        SafeTar.extract(in(tar().file("instance/a", "A").file("manifest.json", "{}").bytes()), target, o);
+        SafeTar.Options o = SafeTar.Options.defaults()
+                .withPrefix("instance")
+                .withOtherEntries((name, entry, data) ->
+                        seen.append(name).append('=').append(new String(data.readAllBytes(), StandardCharsets.UTF_8)));
+        SafeTar.extract(
+                in(tar().file("instance/a", "A").file("manifest.json", "{}").bytes()), target, o);
         assertThat(seen).hasToString("manifest.json={}");
         try (Stream<Path> s = Files.list(target)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("a");
@@ -119,16 +124,34 @@ class SafeTarTest {
     static Stream<Arguments> hostileArchives() {
         return Stream.of(
                 Arguments.of("absolute path", tar().file("/tmp/evil.txt", "x").bytes(), "absolute path"),
-                Arguments.of("dot-dot escape", tar().file("ok/../../outside/evil.txt", "x").bytes(), "'..'"),
-                Arguments.of("symlink to an absolute path", tar().symlink("evil", "/etc").bytes(), "outside"),
-                Arguments.of("symlink climbing out", tar().dir("a", 0755).symlink("a/up", "../../outside").bytes(), "outside"),
-                Arguments.of("symlink escaping through another symlink", tar().dir("d", 0755)
-                        .symlink("d/self", "..").symlink("escape", "d/self/../outside").bytes(), "resolves outside"),
-                Arguments.of("hard link", tar().file("a", "x").hardlink("b", "a").bytes(), "hard links"),
+                Arguments.of(
+                        "dot-dot escape",
+                        tar().file("ok/../../outside/evil.txt", "x").bytes(),
+                        "'..'"),
+                Arguments.of(
+                        "symlink to an absolute path",
+                        tar().symlink("evil", "/etc").bytes(),
+                        "outside"),
+                Arguments.of(
+                        "symlink climbing out",
+                        tar().dir("a", 0755).symlink("a/up", "../../outside").bytes(),
+                        "outside"),
+                Arguments.of(
+                        "symlink escaping through another symlink",
+                        tar().dir("d", 0755)
+                                .symlink("d/self", "..")
+                                .symlink("escape", "d/self/../outside")
+                                .bytes(),
+                        "resolves outside"),
+                Arguments.of(
+                        "hard link", tar().file("a", "x").hardlink("b", "a").bytes(), "hard links"),
                 Arguments.of("character device", tar().charDevice("dev/null").bytes(), "device"),
                 Arguments.of("block device", tar().blockDevice("dev/sda").bytes(), "device"),
                 Arguments.of("FIFO", tar().fifo("pipe").bytes(), "FIFO"),
-                Arguments.of("header claiming 8 GiB", TarMaker.headerClaiming("big.bin", 8L << 30, 2048), "declares 8589934592 bytes"));
+                Arguments.of(
+                        "header claiming 8 GiB",
+                        TarMaker.headerClaiming("big.bin", 8L << 30, 2048),
+                        "declares 8589934592 bytes"));
     }
 
     @ParameterizedTest(name = "{0} is refused and leaves nothing")
@@ -137,8 +160,10 @@ class SafeTarTest {
         // a harmless file first: the refusal must also remove what was already extracted
         byte[] withLeadingFile = concatTar(tar().file("first.txt", "fine").bytes(), archive);
 
-        assertThatThrownBy(() -> SafeTar.extract(in(withLeadingFile), target, SafeTar.Options.defaults()
-                .withLimits(new SafeTar.Limits(1L << 30, 1000))))
+        assertThatThrownBy(() -> SafeTar.extract(
+                        in(withLeadingFile),
+                        target,
+                        SafeTar.Options.defaults().withLimits(new SafeTar.Limits(1L << 30, 1000))))
                 .isInstanceOf(SafeTar.UnsafeArchiveException.class)
                 .hasMessageContaining(reason)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
@@ -149,18 +174,23 @@ class SafeTarTest {
 
     @Test
     void fileWrittenThroughAnEarlierSymlinkIsRefusedEvenWhenOutsideLinksAreAllowed() throws IOException {
-        byte[] archive = tar().symlink("evil", outside.toString()).file("evil/pwned.txt", "x").bytes();
+        byte[] archive = tar().symlink("evil", outside.toString())
+                .file("evil/pwned.txt", "x")
+                .bytes();
         SafeTar.Options o = SafeTar.Options.defaults().withOutsideSymlinksAllowed();
 
         assertThatThrownBy(() -> SafeTar.extract(in(archive), target, o))
-                .hasMessageContaining("evil/pwned.txt").hasMessageContaining("through the symlink evil");
+                .hasMessageContaining("evil/pwned.txt")
+                .hasMessageContaining("through the symlink evil");
         assertOutsideUntouched();
         assertThat(target).doesNotExist();
     }
 
     @Test
     void fileReplacingAnEarlierSymlinkReplacesTheLinkNotItsTarget() throws IOException {
-        byte[] archive = tar().symlink("link", outside.resolve("keep.txt").toString()).file("link", "new").bytes();
+        byte[] archive = tar().symlink("link", outside.resolve("keep.txt").toString())
+                .file("link", "new")
+                .bytes();
         SafeTar.extract(in(archive), target, SafeTar.Options.defaults().withOutsideSymlinksAllowed());
         assertThat(Files.isSymbolicLink(target.resolve("link"))).isFalse();
         assertThat(Files.readString(target.resolve("link"))).isEqualTo("new");
@@ -171,9 +201,10 @@ class SafeTarTest {
     void totalSizeIsBoundedByTheBytesActuallyWritten() {
         byte[] block = new byte[600];
         byte[] archive = tar().file("a", block, 0644).file("b", block, 0644).bytes();
-        assertThatThrownBy(() -> SafeTar.extract(in(archive), target, SafeTar.Options.defaults()
-                .withLimits(new SafeTar.Limits(1000, 100))))
-                .hasMessageContaining("'b'").hasMessageContaining("limit");
+        assertThatThrownBy(() -> SafeTar.extract(
+                        in(archive), target, SafeTar.Options.defaults().withLimits(new SafeTar.Limits(1000, 100))))
+                .hasMessageContaining("'b'")
+                .hasMessageContaining("limit");
         assertThat(target).doesNotExist();
     }
 
@@ -181,16 +212,20 @@ class SafeTarTest {
     void entryCountIsBounded() {
         TarMaker many = tar();
         for (int i = 0; i < 11; i++) many.file("f" + i, "x");
-        assertThatThrownBy(() -> SafeTar.extract(in(many.bytes()), target, SafeTar.Options.defaults()
-                .withLimits(new SafeTar.Limits(1 << 20, 10))))
-                .hasMessageContaining("'f10'").hasMessageContaining("more than 10 entries");
+        assertThatThrownBy(() -> SafeTar.extract(
+                        in(many.bytes()),
+                        target,
+                        SafeTar.Options.defaults().withLimits(new SafeTar.Limits(1 << 20, 10))))
+                .hasMessageContaining("'f10'")
+                .hasMessageContaining("more than 10 entries");
         assertThat(target).doesNotExist();
     }
 
     @Test
     void headerClaimingEightGibibytesIsRefusedBeforeWritingWithDefaultLimits() {
         assertThatThrownBy(() -> SafeTar.extract(in(TarMaker.headerClaiming("big.bin", 8L << 30, 4096)), target))
-                .hasMessage("refused tar entry 'big.bin': declares 8589934592 bytes, over the remaining 4294967296-byte limit");
+                .hasMessage(
+                        "refused tar entry 'big.bin': declares 8589934592 bytes, over the remaining 4294967296-byte limit");
         assertThat(target).doesNotExist();
     }
 
@@ -205,17 +240,19 @@ class SafeTarTest {
 
     @Test
     void somethingThatIsNotATarIsRefused() {
-        assertThatThrownBy(() -> SafeTar.extract(in("<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8)), target))
+        assertThatThrownBy(() ->
+                        SafeTar.extract(in("<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8)), target))
                 .hasMessageContaining("not a tar archive");
         assertThat(target).doesNotExist();
     }
 
     @Test
     void truncatedGzipIsRefusedAndLeavesNothing() {
-        byte[] gz = tar().file("a.txt", "a".repeat(100_000)).file("b.txt", "b".repeat(100_000)).gzip();
+        byte[] gz = tar().file("a.txt", "a".repeat(100_000))
+                .file("b.txt", "b".repeat(100_000))
+                .gzip();
         byte[] cut = Arrays.copyOf(gz, gz.length / 2);
-        assertThatThrownBy(() -> SafeTar.extract(in(cut), target))
-                .isInstanceOf(SafeTar.UnsafeArchiveException.class);
+        assertThatThrownBy(() -> SafeTar.extract(in(cut), target)).isInstanceOf(SafeTar.UnsafeArchiveException.class);
         assertThat(target).doesNotExist();
     }
 
@@ -231,7 +268,8 @@ class SafeTarTest {
     @Test
     void failureInAnExistingEmptyTargetEmptiesItButKeepsIt() throws IOException {
         Files.createDirectories(target);
-        assertThatThrownBy(() -> SafeTar.extract(in(tar().file("a", "x").file("/abs", "y").bytes()), target))
+        assertThatThrownBy(() -> SafeTar.extract(
+                        in(tar().file("a", "x").file("/abs", "y").bytes()), target))
                 .hasMessageContaining("'/abs'");
         try (Stream<Path> s = Files.list(target)) {
             assertThat(s).isEmpty();
@@ -240,7 +278,8 @@ class SafeTarTest {
 
     @Test
     void readOnlyFoldersFromTheArchiveDoNotBlockCleanup() throws IOException {
-        byte[] archive = tar().dir("ro", 0500).file("ro/a", "x").file("/abs", "y").bytes();
+        byte[] archive =
+                tar().dir("ro", 0500).file("ro/a", "x").file("/abs", "y").bytes();
         assertThatThrownBy(() -> SafeTar.extract(in(archive), target)).hasMessageContaining("absolute");
         assertThat(target).doesNotExist();
     }

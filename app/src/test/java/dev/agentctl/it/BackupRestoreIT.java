@@ -67,16 +67,23 @@ class BackupRestoreIT {
     void pauseModeBacksUpALiveWriterAndLeavesItRunning() throws IOException {
         fleet.expect(0, "up", "live", "idle");
         Path history = instance("live").resolve(HISTORY);
-        FleetRun.await("live writing its history", Duration.ofSeconds(20), () -> lines(history) >= 2 ? null : lines(history) + " lines");
+        FleetRun.await(
+                "live writing its history",
+                Duration.ofSeconds(20),
+                () -> lines(history) >= 2 ? null : lines(history) + " lines");
 
         Cli.Result b = fleet.expect(0, "backup", "live");
-        assertThat(b.out()).as(b.toString()).containsPattern("live: .*live-\\d{8}T\\d{6}Z\\.tar\\.gz .*pause held the container for \\d+ ms");
+        assertThat(b.out())
+                .as(b.toString())
+                .containsPattern("live: .*live-\\d{8}T\\d{6}Z\\.tar\\.gz .*pause held the container for \\d+ ms");
         assertThat(b.err()).isBlank();
 
         List<Path> archives = archives(backups("live"));
         assertThat(archives).hasSize(1);
         Path archive = archives.get(0);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(archive))).as("archive mode").isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(archive)))
+                .as("archive mode")
+                .isEqualTo("rw-------");
         Cli.Result v = fleet.expect(0, "backup", "verify", archive.toString());
         assertThat(v.out()).startsWith("ok");
 
@@ -89,7 +96,9 @@ class BackupRestoreIT {
         long archivedLines = archived.lines().count();
         assertThat(archivedLines).as("heartbeat lines in the archived history").isGreaterThanOrEqualTo(2);
         assertThat(archived.lines()).allMatch(l -> l.startsWith("{") && l.endsWith("}"), "whole JSON lines only");
-        FleetRun.await("live writing after the backup", Duration.ofSeconds(10),
+        FleetRun.await(
+                "live writing after the backup",
+                Duration.ofSeconds(10),
                 () -> lines(history) > archivedLines ? null : lines(history) + " lines");
 
         // list shows it, from the manifest
@@ -107,12 +116,19 @@ class BackupRestoreIT {
         String liveId = FleetRun.id(fleet, "live");
 
         Cli.Result b = fleet.expect(0, "backup", "live", "idle", "--mode", "stop");
-        assertThat(b.out()).containsPattern("live: .*stop held the container for \\d+ ms")
+        assertThat(b.out())
+                .containsPattern("live: .*stop held the container for \\d+ ms")
                 .containsPattern("(?m)^idle: .*\\.tar\\.gz .*not running, nothing held\\)$");
 
-        assertThat(fleet.inspect("live", "{{.State.Status}}")).as("live after a stop-mode backup").isEqualTo("running");
-        assertThat(FleetRun.id(fleet, "live")).as("started again, not recreated").isEqualTo(liveId);
-        assertThat(fleet.inspect("idle", "{{.State.Status}}")).as("idle was stopped before; it stays stopped").isEqualTo("exited");
+        assertThat(fleet.inspect("live", "{{.State.Status}}"))
+                .as("live after a stop-mode backup")
+                .isEqualTo("running");
+        assertThat(FleetRun.id(fleet, "live"))
+                .as("started again, not recreated")
+                .isEqualTo(liveId);
+        assertThat(fleet.inspect("idle", "{{.State.Status}}"))
+                .as("idle was stopped before; it stays stopped")
+                .isEqualTo("exited");
         awaitHealthy(fleet, "live", HEALTHY_WITHIN);
         assertThat(archives(backups("idle"))).hasSize(1);
         fleet.expect(0, "backup", "verify", "--all");
@@ -131,16 +147,28 @@ class BackupRestoreIT {
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
         assertThat(jar).as("the built jar (mvn package runs before failsafe)").isRegularFile();
         Path log = fleet.root.getParent().resolve("killed-backup.log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-                "backup", "big", "--mode", "online", "--root", fleet.root.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        jar.toString(),
+                        "backup",
+                        "big",
+                        "--mode",
+                        "online",
+                        "--root",
+                        fleet.root.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         Path dir = backups("big");
         try {
             FleetRun.await("a partial archive over 8 MB in " + dir, Duration.ofSeconds(60), () -> {
                 if (!p.isAlive()) {
                     return "the backup ended before it could be killed (exit " + p.exitValue() + "): " + read(log);
                 }
-                return partials(dir).stream().anyMatch(f -> size(f) > (8 << 20)) ? null : partials(dir).toString();
+                return partials(dir).stream().anyMatch(f -> size(f) > (8 << 20))
+                        ? null
+                        : partials(dir).toString();
             });
             assertThat(p.isAlive()).as("still writing when killed").isTrue();
         } finally {
@@ -149,7 +177,9 @@ class BackupRestoreIT {
         }
         assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 
-        assertThat(partials(dir)).as("the killed run's partial file is left (hidden)").isNotEmpty();
+        assertThat(partials(dir))
+                .as("the killed run's partial file is left (hidden)")
+                .isNotEmpty();
         assertThat(archives(dir)).as("visible archives after the kill").isEmpty();
         Cli.Result list = fleet.expect(0, "backup", "list", "big");
         assertThat(list.out()).contains("No backups");
@@ -170,8 +200,11 @@ class BackupRestoreIT {
         fleet.expect(0, "create", "disk");
         Path full = Files.createDirectories(fleet.root.getParent().resolve("tiny-disk"));
         Sh.Result mount = Sh.run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", full.toString());
-        assertThat(mount.code()).as("the full-disk test needs to mount a 2 MB tmpfs (run the engine tests as root, as CI does):"
-                + " mount -t tmpfs -o size=2m tmpfs " + full + " said: " + mount.err().strip()).isZero();
+        assertThat(mount.code())
+                .as("the full-disk test needs to mount a 2 MB tmpfs (run the engine tests as root, as CI does):"
+                        + " mount -t tmpfs -o size=2m tmpfs " + full + " said: "
+                        + mount.err().strip())
+                .isZero();
         try {
             Cli.Result first = fleet.expect(0, "backup", "disk", "--to", full.toString());
             assertThat(first.out()).contains("disk: " + full).contains("not running, nothing held");
@@ -184,13 +217,19 @@ class BackupRestoreIT {
             Cli.Result second = fleet.cli("backup", "disk", "--to", full.toString());
             assertThat(second.code()).as(second.toString()).isEqualTo(1);
             assertThat(second.errLines()).as(second.toString()).hasSize(1);
-            assertThat(second.errLines().get(0)).startsWith("agentctl: backup of disk failed: ").containsIgnoringCase("no space left")
+            assertThat(second.errLines().get(0))
+                    .startsWith("agentctl: backup of disk failed: ")
+                    .containsIgnoringCase("no space left")
                     .doesNotContain("backup of instance disk");
 
-            assertThat(TreeSnapshot.diff(kept, TreeSnapshot.of(full))).as("the backups folder after the failed run").isEmpty();
+            assertThat(TreeSnapshot.diff(kept, TreeSnapshot.of(full)))
+                    .as("the backups folder after the failed run")
+                    .isEmpty();
             assertThat(partials(full.resolve("disk"))).isEmpty();
             fleet.expect(0, "backup", "verify", before.get(0).toString());
-            assertThat(json(fleet.expect(0, "backup", "list", "--to", full.toString(), "--json").out())).hasSize(1);
+            assertThat(json(fleet.expect(0, "backup", "list", "--to", full.toString(), "--json")
+                            .out()))
+                    .hasSize(1);
         } finally {
             Sh.Result umount = Sh.run("umount", full.toString());
             assertThat(umount.code()).as("umount " + full + ": " + umount.err()).isZero();
@@ -210,7 +249,9 @@ class BackupRestoreIT {
         assertThat(r.out()).contains("port " + livePort + " is taken").contains("Restored live2 on port");
         int port2 = FleetRun.port(fleet, "live2");
         assertThat(port2).isNotEqualTo(livePort).isBetween(fleet.firstPort, fleet.firstPort + 19);
-        assertThat(instance("live2").resolve(HISTORY)).as("live's history came along").isNotEmptyFile();
+        assertThat(instance("live2").resolve(HISTORY))
+                .as("live's history came along")
+                .isNotEmptyFile();
 
         fleet.expect(0, "up", "live2");
         awaitHealthy(fleet, "live2", HEALTHY_WITHIN);
@@ -245,7 +286,9 @@ class BackupRestoreIT {
         assertThat(r2.errLines()).as(r2.toString()).hasSize(1);
         assertThat(r2.errLines().get(0)).contains("refusing to restore").containsIgnoringCase("sha256");
 
-        assertThat(TreeSnapshot.diff(before, stableSnapshot(work))).as("changes after refused restores").isEmpty();
+        assertThat(TreeSnapshot.diff(before, stableSnapshot(work)))
+                .as("changes after refused restores")
+                .isEmpty();
         assertThat(work.resolve("evil")).doesNotExist();
         assertThat(fleet.root.resolve("evil")).doesNotExist();
         assertThat(instance("tampered")).doesNotExist();
@@ -266,21 +309,29 @@ class BackupRestoreIT {
         Thread.sleep(1100); // the safety backup must not fall in the same second as `from`
 
         Cli.Result r = fleet.expect(0, "restore", from.toString(), "--force");
-        assertThat(r.out()).contains("backed up the current live to").contains("bringing live up again")
-                .contains("It is running again.").doesNotContain("Start it with");
+        assertThat(r.out())
+                .contains("backed up the current live to")
+                .contains("bringing live up again")
+                .contains("It is running again.")
+                .doesNotContain("Start it with");
 
         List<Path> after = archives(dir);
         assertThat(after).hasSize(before.size() + 1);
-        Path safety = after.stream().filter(p -> !before.contains(p)).findFirst().orElseThrow();
+        Path safety =
+                after.stream().filter(p -> !before.contains(p)).findFirst().orElseThrow();
         assertThat(r.out()).contains(safety.toString());
-        assertThat(entries(safety)).as("the safety backup holds what was replaced")
+        assertThat(entries(safety))
+                .as("the safety backup holds what was replaced")
                 .containsKey("instance/workspace/made-after-the-backup.txt");
         assertThat(marker).as("a file made after the restored backup").doesNotExist();
         assertThat(fleet.inspect("live", "{{.State.Status}}")).isEqualTo("running");
         awaitHealthy(fleet, "live", HEALTHY_WITHIN);
         Path history = instance("live").resolve(HISTORY);
         long n = lines(history);
-        FleetRun.await("live writing into the restored folder", Duration.ofSeconds(10), () -> lines(history) > n ? null : n + " lines");
+        FleetRun.await(
+                "live writing into the restored folder",
+                Duration.ofSeconds(10),
+                () -> lines(history) > n ? null : n + " lines");
     }
 
     // ---------------------------------------------------------------------------------------------- migrate
@@ -317,7 +368,9 @@ class BackupRestoreIT {
         } finally {
             System.setProperty("user.home", oldHome);
         }
-        assertThat(m.out()).contains("providers.openai.apiKey").contains("channels.telegram.token")
+        assertThat(m.out())
+                .contains("providers.openai.apiKey")
+                .contains("channels.telegram.token")
                 .contains("as old on port " + port);
 
         Path dir = instance("old");
@@ -327,28 +380,37 @@ class BackupRestoreIT {
         assertThat(cfg.toString()).doesNotContain("sk-test-0123456789abcdef").doesNotContain("telegram-literal");
         assertThat(cfg.at("/gateway/host").asText()).isEqualTo("0.0.0.0");
         assertThat(cfg.at("/gateway/port").asInt()).isEqualTo(port);
-        assertThat(cfg.at("/agents/defaults/workspace").asText()).isEqualTo(dev.agentctl.spec.SpecBuilder.WORKSPACE_DIR);
+        assertThat(cfg.at("/agents/defaults/workspace").asText())
+                .isEqualTo(dev.agentctl.spec.SpecBuilder.WORKSPACE_DIR);
         assertThat(cfg.at("/agents/defaults/maxTokens").asInt()).isEqualTo(4096);
 
         Path env = dir.resolve(".env");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(env))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(env)))
+                .isEqualTo("rw-------");
         String envText = Files.readString(env);
         String keyVar = cfg.at("/providers/openai/apiKey").asText().replaceAll("[${}]", "");
         String tokenVar = cfg.at("/channels/telegram/token").asText().replaceAll("[${}]", "");
-        assertThat(envText).containsPattern("(?m)^" + keyVar + "=\"?sk-test-0123456789abcdef\"?$")
+        assertThat(envText)
+                .containsPattern("(?m)^" + keyVar + "=\"?sk-test-0123456789abcdef\"?$")
                 .containsPattern("(?m)^" + tokenVar + "=\"?123456:telegram-literal\"?$");
 
         assertThat(dir.resolve("config/sessions/x.jsonl")).hasSameTextualContentAs(nb.resolve("sessions/x.jsonl"));
         assertThat(Files.readAllBytes(dir.resolve("config/media/a.bin"))).isEqualTo(media);
         assertThat(dir.resolve("workspace/SOUL.md")).hasContent("# my old soul");
         assertThat(dir.resolve("workspace/memory/MEMORY.md")).hasContent("remember this");
-        assertThat(dir.resolve("config/workspace")).as("the workspace is not copied twice").doesNotExist();
-        assertThat(Files.readString(nb.resolve("config.json"))).as("the source is left as it was").contains("sk-test-0123456789abcdef");
+        assertThat(dir.resolve("config/workspace"))
+                .as("the workspace is not copied twice")
+                .doesNotExist();
+        assertThat(Files.readString(nb.resolve("config.json")))
+                .as("the source is left as it was")
+                .contains("sk-test-0123456789abcdef");
 
         fleet.expect(0, "up", "old");
         awaitHealthy(fleet, "old", HEALTHY_WITHIN);
         assertThat(EngineFleet.health(port).status()).isEqualTo(200);
-        FleetRun.await("the migrated agent writing into its workspace", Duration.ofSeconds(10),
+        FleetRun.await(
+                "the migrated agent writing into its workspace",
+                Duration.ofSeconds(10),
                 () -> lines(dir.resolve(HISTORY)) > 0 ? null : "no history yet");
     }
 
@@ -365,7 +427,9 @@ class BackupRestoreIT {
         Cli.Result rm1 = fleet.expect(0, "rm", "gone1", "--yes");
         List<Path> finals = archives(backups("gone1"));
         assertThat(finals).hasSize(1);
-        assertThat(rm1.out()).contains("Final backup: " + finals.get(0)).contains("Removed container " + fleet.container("gone1"));
+        assertThat(rm1.out())
+                .contains("Final backup: " + finals.get(0))
+                .contains("Removed container " + fleet.container("gone1"));
         assertThat(FleetRun.id(fleet, "gone1")).isNull();
         fleet.expect(0, "backup", "verify", finals.get(0).toString());
         assertThat(entries(finals.get(0))).containsKey("instance/" + HISTORY);
@@ -382,8 +446,10 @@ class BackupRestoreIT {
         Cli.Result rm3 = fleet.cli("rm", "gone3", "--yes");
         assertThat(rm3.code()).as(rm3.toString()).isEqualTo(1);
         assertThat(rm3.errLines()).as(rm3.toString()).hasSize(1);
-        assertThat(rm3.errLines().get(0)).contains("final backup of gone3 failed, so nothing was removed")
-                .contains("FileAlreadyExists").contains("--no-backup");
+        assertThat(rm3.errLines().get(0))
+                .contains("final backup of gone3 failed, so nothing was removed")
+                .contains("FileAlreadyExists")
+                .contains("--no-backup");
         assertThat(instance("gone3").resolve("config/config.json")).isRegularFile();
         assertThat(FleetRun.id(fleet, "gone3")).as("the same container").isEqualTo(id3);
         assertThat(fleet.inspect("gone3", "{{.State.Status}}")).isEqualTo("running");
@@ -414,7 +480,9 @@ class BackupRestoreIT {
         for (Path old : List.of(p1.get(0), p1.get(1), p2.get(0), p2.get(1))) {
             assertThat(dry.out()).contains("would remove " + old.getFileName());
         }
-        assertThat(TreeSnapshot.diff(before, TreeSnapshot.of(to))).as("changes after --dry-run").isEmpty();
+        assertThat(TreeSnapshot.diff(before, TreeSnapshot.of(to)))
+                .as("changes after --dry-run")
+                .isEmpty();
 
         Cli.Result prune = fleet.expect(0, "backup", "prune", "--keep-last", "1", "--to", to.toString());
         assertThat(prune.out()).contains("Removed 4 backup(s)");
@@ -422,10 +490,12 @@ class BackupRestoreIT {
         assertThat(archives(to.resolve("p2"))).containsExactly(p2.get(2));
         try (Stream<Path> s = Files.list(to.resolve("p1"))) {
             assertThat(s.map(p -> p.getFileName().toString()))
-                    .as("only the kept archive and its sidecar").containsExactlyInAnyOrder(
+                    .as("only the kept archive and its sidecar")
+                    .containsExactlyInAnyOrder(
                             p1.get(2).getFileName().toString(), p1.get(2).getFileName() + ".manifest.json");
         }
-        JsonNode list = json(fleet.expect(0, "backup", "list", "--to", to.toString(), "--json").out());
+        JsonNode list = json(fleet.expect(0, "backup", "list", "--to", to.toString(), "--json")
+                .out());
         assertThat(list).hasSize(2);
         fleet.expect(0, "backup", "verify", "--all", "--to", to.toString());
     }
@@ -444,10 +514,16 @@ class BackupRestoreIT {
             // every instance, as cron runs it (into a folder of its own: gone3's backups folder is a file, see above)
             Cli.Result b = fleet.cli("backup", "--to", to.toString());
             assertThat(b.code()).as(b.toString()).isEqualTo(1);
-            assertThat(b.errLines()).as(b.toString()).singleElement().asString()
-                    .contains("warning: instance u1 is unreadable").contains(settings.toString());
+            assertThat(b.errLines())
+                    .as(b.toString())
+                    .singleElement()
+                    .asString()
+                    .contains("warning: instance u1 is unreadable")
+                    .contains(settings.toString());
             for (String name : List.of("live", "idle", "u1", "u2")) {
-                assertThat(b.out()).as(b.toString()).containsPattern("(?m)^" + name + ": .*" + name + "-\\d{8}T\\d{6}Z\\.tar\\.gz");
+                assertThat(b.out())
+                        .as(b.toString())
+                        .containsPattern("(?m)^" + name + ": .*" + name + "-\\d{8}T\\d{6}Z\\.tar\\.gz");
             }
             assertThat(b.out()).containsPattern("(?m)^u1: .*pause held the container for \\d+ ms");
             List<Path> u1 = archives(to.resolve("u1"));
@@ -455,13 +531,22 @@ class BackupRestoreIT {
             assertThat(entries(u1.get(0))).containsKey("instance/instance.yaml");
             fleet.expect(0, "backup", "verify", u1.get(0).toString());
             for (String name : List.of("u1", "u2")) {
-                assertThat(fleet.inspect(name, "{{.State.Status}} {{.State.Paused}}")).as(name).isEqualTo("running false");
+                assertThat(fleet.inspect(name, "{{.State.Status}} {{.State.Paused}}"))
+                        .as(name)
+                        .isEqualTo("running false");
             }
 
-            Cli.Result named = fleet.cli("backup", "u1", "--mode", "online", "--to", to.resolveSibling("unreadable-named").toString());
+            Cli.Result named = fleet.cli(
+                    "backup",
+                    "u1",
+                    "--mode",
+                    "online",
+                    "--to",
+                    to.resolveSibling("unreadable-named").toString());
             assertThat(named.code()).as(named.toString()).isEqualTo(1);
             assertThat(named.err()).contains("instance u1 is unreadable");
-            assertThat(fleet.cli("backup", "nobody", "--to", to.toString()).code()).isEqualTo(2);
+            assertThat(fleet.cli("backup", "nobody", "--to", to.toString()).code())
+                    .isEqualTo(2);
         } finally {
             Files.writeString(settings, good);
         }
@@ -544,7 +629,7 @@ class BackupRestoreIT {
     static Map<String, byte[]> entries(Path archive) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         try (InputStream in = Files.newInputStream(archive);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in), "UTF-8")) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in), "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 if (e.isFile()) {
@@ -565,8 +650,9 @@ class BackupRestoreIT {
      */
     static void rewrite(Path from, Path to, String extraName, String extraContent) throws IOException {
         try (InputStream in = Files.newInputStream(from);
-             TarArchiveInputStream tin = new TarArchiveInputStream(new GzipCompressorInputStream(in), "UTF-8");
-             TarArchiveOutputStream tout = new TarArchiveOutputStream(new GzipCompressorOutputStream(Files.newOutputStream(to)), "UTF-8")) {
+                TarArchiveInputStream tin = new TarArchiveInputStream(new GzipCompressorInputStream(in), "UTF-8");
+                TarArchiveOutputStream tout = new TarArchiveOutputStream(
+                        new GzipCompressorOutputStream(Files.newOutputStream(to)), "UTF-8")) {
             tout.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tout.setAddPaxHeadersForNonAsciiNames(true);
             tout.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);

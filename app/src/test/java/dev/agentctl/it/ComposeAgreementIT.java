@@ -39,11 +39,15 @@ class ComposeAgreementIT {
         fleet.expect(0, "create", "b", "--memory", "384m", "--cpus", "0.25");
         fleet.expect(0, "up", "--no-wait");
 
-        Process p = new ProcessBuilder(COMPOSE, "config").directory(fleet.root.toFile()).start();
+        Process p = new ProcessBuilder(COMPOSE, "config")
+                .directory(fleet.root.toFile())
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(COMPOSE + " config in " + fleet.root + ":\n" + new String(err, StandardCharsets.UTF_8)).isZero();
+        assertThat(p.exitValue())
+                .as(COMPOSE + " config in " + fleet.root + ":\n" + new String(err, StandardCharsets.UTF_8))
+                .isZero();
         Map<String, Object> config = new Yaml().load(new String(out, StandardCharsets.UTF_8));
         services = (Map<String, Object>) config.get("services");
     }
@@ -59,7 +63,8 @@ class ComposeAgreementIT {
         for (String n : List.of("a", "b")) {
             assertThat(service(n).get("container_name")).isEqualTo(fleet.container(n));
         }
-        assertThat(Files.readString(fleet.root.resolve(".env"), StandardCharsets.UTF_8)).contains("COMPOSE_PROJECT_NAME=" + fleet.name);
+        assertThat(Files.readString(fleet.root.resolve(".env"), StandardCharsets.UTF_8))
+                .contains("COMPOSE_PROJECT_NAME=" + fleet.name);
     }
 
     @Test
@@ -82,71 +87,124 @@ class ComposeAgreementIT {
                 composePorts.add(s.contains("/") ? s : s + "/tcp");
             }
             List<String> containerPorts = new ArrayList<>();
-            hc.path("PortBindings").fields().forEachRemaining(e -> e.getValue().forEach(b ->
-                    containerPorts.add(b.path("HostIp").asText() + ":" + b.path("HostPort").asText() + ":" + e.getKey())));
-            assertThat(containerPorts).as(what + "ports").containsExactlyInAnyOrderElementsOf(composePorts).isNotEmpty();
+            hc.path("PortBindings")
+                    .fields()
+                    .forEachRemaining(e -> e.getValue()
+                            .forEach(b -> containerPorts.add(b.path("HostIp").asText() + ":"
+                                    + b.path("HostPort").asText() + ":" + e.getKey())));
+            assertThat(containerPorts)
+                    .as(what + "ports")
+                    .containsExactlyInAnyOrderElementsOf(composePorts)
+                    .isNotEmpty();
 
             // mounts: source, target, read-only
             List<String> composeMounts = new ArrayList<>();
             for (Object v : (List<?>) svc.get("volumes")) {
                 Map<?, ?> m = (Map<?, ?>) v;
                 assertThat(m.get("type")).isEqualTo("bind");
-                composeMounts.add(m.get("source") + " -> " + m.get("target") + (Boolean.TRUE.equals(m.get("read_only")) ? " ro" : " rw"));
+                composeMounts.add(m.get("source") + " -> " + m.get("target")
+                        + (Boolean.TRUE.equals(m.get("read_only")) ? " ro" : " rw"));
             }
             List<String> containerMounts = new ArrayList<>();
             for (JsonNode m : hc.path("Mounts")) {
                 assertThat(m.path("Type").asText()).isEqualTo("bind");
-                containerMounts.add(m.path("Source").asText() + " -> " + m.path("Target").asText() + (m.path("ReadOnly").asBoolean() ? " ro" : " rw"));
+                containerMounts.add(m.path("Source").asText() + " -> "
+                        + m.path("Target").asText() + (m.path("ReadOnly").asBoolean() ? " ro" : " rw"));
             }
-            assertThat(containerMounts).as(what + "mounts").containsExactlyInAnyOrderElementsOf(composeMounts).hasSize(3);
+            assertThat(containerMounts)
+                    .as(what + "mounts")
+                    .containsExactlyInAnyOrderElementsOf(composeMounts)
+                    .hasSize(3);
 
             // limits
             Map<?, ?> limits = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) svc.get("deploy")).get("resources")).get("limits");
-            assertThat(hc.path("NanoCpus").asLong()).as(what + "cpus")
+            assertThat(hc.path("NanoCpus").asLong())
+                    .as(what + "cpus")
                     .isEqualTo(Math.round(Double.parseDouble(limits.get("cpus").toString()) * 1e9));
-            assertThat(hc.path("Memory").asLong()).as(what + "memory").isEqualTo(bytes(limits.get("memory").toString()));
-            assertThat(hc.path("PidsLimit").asLong()).as(what + "pids_limit").isEqualTo(((Number) svc.get("pids_limit")).longValue());
+            assertThat(hc.path("Memory").asLong())
+                    .as(what + "memory")
+                    .isEqualTo(bytes(limits.get("memory").toString()));
+            assertThat(hc.path("PidsLimit").asLong())
+                    .as(what + "pids_limit")
+                    .isEqualTo(((Number) svc.get("pids_limit")).longValue());
 
             // healthcheck
             Map<?, ?> health = (Map<?, ?>) svc.get("healthcheck");
             JsonNode h = cfg.path("Healthcheck");
             assertThat(texts(h.path("Test"))).as(what + "healthcheck test").isEqualTo(health.get("test"));
-            assertThat(h.path("Interval").asLong()).as(what + "healthcheck interval").isEqualTo(nanos(health.get("interval")));
-            assertThat(h.path("Timeout").asLong()).as(what + "healthcheck timeout").isEqualTo(nanos(health.get("timeout")));
-            assertThat(h.path("StartPeriod").asLong()).as(what + "healthcheck start_period").isEqualTo(nanos(health.get("start_period")));
-            assertThat(h.path("Retries").asInt()).as(what + "healthcheck retries").isEqualTo(health.get("retries"));
+            assertThat(h.path("Interval").asLong())
+                    .as(what + "healthcheck interval")
+                    .isEqualTo(nanos(health.get("interval")));
+            assertThat(h.path("Timeout").asLong())
+                    .as(what + "healthcheck timeout")
+                    .isEqualTo(nanos(health.get("timeout")));
+            assertThat(h.path("StartPeriod").asLong())
+                    .as(what + "healthcheck start_period")
+                    .isEqualTo(nanos(health.get("start_period")));
+            assertThat(h.path("Retries").asInt())
+                    .as(what + "healthcheck retries")
+                    .isEqualTo(health.get("retries"));
 
             // the secure defaults and the rest of the host config
             assertThat(texts(hc.path("CapDrop"))).as(what + "cap_drop").isEqualTo(svc.get("cap_drop"));
             assertThat(texts(hc.path("SecurityOpt"))).as(what + "security_opt").isEqualTo(svc.get("security_opt"));
-            assertThat(hc.path("ReadonlyRootfs").asBoolean()).as(what + "read_only").isEqualTo(svc.get("read_only"));
+            assertThat(hc.path("ReadonlyRootfs").asBoolean())
+                    .as(what + "read_only")
+                    .isEqualTo(svc.get("read_only"));
             assertThat(hc.path("Init").asBoolean()).as(what + "init").isEqualTo(svc.get("init"));
-            assertThat(hc.path("RestartPolicy").path("Name").asText()).as(what + "restart").isEqualTo(svc.get("restart"));
+            assertThat(hc.path("RestartPolicy").path("Name").asText())
+                    .as(what + "restart")
+                    .isEqualTo(svc.get("restart"));
             List<String> tmpfs = new ArrayList<>();
-            hc.path("Tmpfs").fields().forEachRemaining(e -> tmpfs.add(e.getKey() + ":" + e.getValue().asText()));
+            hc.path("Tmpfs")
+                    .fields()
+                    .forEachRemaining(
+                            e -> tmpfs.add(e.getKey() + ":" + e.getValue().asText()));
             assertThat(tmpfs).as(what + "tmpfs").isEqualTo(svc.get("tmpfs"));
             Map<?, ?> logging = (Map<?, ?>) svc.get("logging");
-            assertThat(hc.path("LogConfig").path("Type").asText()).as(what + "logging driver").isEqualTo(logging.get("driver"));
+            assertThat(hc.path("LogConfig").path("Type").asText())
+                    .as(what + "logging driver")
+                    .isEqualTo(logging.get("driver"));
             Map<String, String> logOptions = new LinkedHashMap<>();
-            hc.path("LogConfig").path("Config").fields().forEachRemaining(e -> logOptions.put(e.getKey(), e.getValue().asText()));
+            hc.path("LogConfig")
+                    .path("Config")
+                    .fields()
+                    .forEachRemaining(
+                            e -> logOptions.put(e.getKey(), e.getValue().asText()));
             assertThat(logOptions).as(what + "logging options").isEqualTo(logging.get("options"));
-            assertThat(((Map<?, ?>) svc.get("networks")).keySet()).as(what + "networks").hasSize(1);
+            assertThat(((Map<?, ?>) svc.get("networks")).keySet())
+                    .as(what + "networks")
+                    .hasSize(1);
             assertThat(hc.path("NetworkMode").asText()).isEqualTo(fleet.name + "-net");
 
             // environment: what compose passes (env_file merged in) is what the container got, beside the image's own
             Map<?, ?> env = (Map<?, ?>) svc.get("environment");
             List<String> containerEnv = texts(cfg.path("Env"));
-            env.forEach((k, v) -> assertThat(containerEnv).as(what + "environment").contains(k + "=" + (v == null ? "" : v)));
+            env.forEach((k, v) ->
+                    assertThat(containerEnv).as(what + "environment").contains(k + "=" + (v == null ? "" : v)));
 
             // labels: agentctl's own (incl. the spec hash), and compose's project/service
             Map<?, ?> labels = (Map<?, ?>) svc.get("labels");
-            labels.forEach((k, v) -> assertThat(cfg.path("Labels").path(k.toString()).asText()).as(what + "label " + k).isEqualTo(v));
-            assertThat(cfg.path("Labels").path("com.docker.compose.project").asText()).isEqualTo(fleet.name);
-            assertThat(cfg.path("Labels").path("com.docker.compose.service").asText()).isEqualTo(n);
+            labels.forEach(
+                    (k, v) -> assertThat(cfg.path("Labels").path(k.toString()).asText())
+                            .as(what + "label " + k)
+                            .isEqualTo(v));
+            assertThat(cfg.path("Labels").path("com.docker.compose.project").asText())
+                    .isEqualTo(fleet.name);
+            assertThat(cfg.path("Labels").path("com.docker.compose.service").asText())
+                    .isEqualTo(n);
         }
         // the second instance really has its own limits
-        assertThat(FleetRun.inspect(fleet, "b").path("HostConfig").path("Memory").asLong()).isEqualTo(384L << 20);
-        assertThat(FleetRun.inspect(fleet, "b").path("HostConfig").path("NanoCpus").asLong()).isEqualTo(250_000_000L);
+        assertThat(FleetRun.inspect(fleet, "b")
+                        .path("HostConfig")
+                        .path("Memory")
+                        .asLong())
+                .isEqualTo(384L << 20);
+        assertThat(FleetRun.inspect(fleet, "b")
+                        .path("HostConfig")
+                        .path("NanoCpus")
+                        .asLong())
+                .isEqualTo(250_000_000L);
     }
 
     @SuppressWarnings("unchecked")
@@ -190,7 +248,10 @@ class ComposeAgreementIT {
             };
             matched += m.group().length();
         }
-        assertThat(matched).as("a duration: " + duration).isEqualTo(duration.toString().length()).isPositive();
+        assertThat(matched)
+                .as("a duration: " + duration)
+                .isEqualTo(duration.toString().length())
+                .isPositive();
         return total;
     }
 }

@@ -41,11 +41,16 @@ class ContainerSecurityIT {
         JsonNode c = FleetRun.inspect(fleet, "a");
         JsonNode hc = c.path("HostConfig");
         assertThat(texts(hc.path("CapDrop"))).containsExactly("ALL");
-        assertThat(hc.path("CapAdd").isNull() || hc.path("CapAdd").isEmpty()).as("CapAdd " + hc.path("CapAdd")).isTrue();
+        assertThat(hc.path("CapAdd").isNull() || hc.path("CapAdd").isEmpty())
+                .as("CapAdd " + hc.path("CapAdd"))
+                .isTrue();
         assertThat(texts(hc.path("SecurityOpt"))).containsExactly("no-new-privileges:true");
         assertThat(hc.path("Privileged").asBoolean()).isFalse();
         assertThat(hc.path("ReadonlyRootfs").asBoolean()).isTrue();
-        assertThat(hc.path("Tmpfs").path("/tmp").asText()).contains("rw").contains("nosuid").contains("nodev");
+        assertThat(hc.path("Tmpfs").path("/tmp").asText())
+                .contains("rw")
+                .contains("nosuid")
+                .contains("nodev");
         assertThat(c.path("Config").path("User").asText()).isEqualTo("1000:1000");
         assertThat(hc.path("Init").asBoolean()).isTrue();
 
@@ -54,8 +59,10 @@ class ContainerSecurityIT {
         assertThat(hc.path("PidsLimit").asLong()).isPositive();
 
         assertThat(hc.path("LogConfig").path("Type").asText()).isEqualTo("json-file");
-        assertThat(hc.path("LogConfig").path("Config").path("max-size").asText()).isEqualTo("10m");
-        assertThat(hc.path("LogConfig").path("Config").path("max-file").asText()).isEqualTo("3");
+        assertThat(hc.path("LogConfig").path("Config").path("max-size").asText())
+                .isEqualTo("10m");
+        assertThat(hc.path("LogConfig").path("Config").path("max-file").asText())
+                .isEqualTo("3");
         assertThat(hc.path("RestartPolicy").path("Name").asText()).isEqualTo("unless-stopped");
 
         JsonNode bindings = hc.path("PortBindings");
@@ -73,13 +80,16 @@ class ContainerSecurityIT {
         // the runtime read-only, only the instance's own config and workspace writable
         List<String> mounts = new ArrayList<>();
         for (JsonNode m : c.path("Mounts")) {
-            mounts.add(m.path("Destination").asText() + (m.path("RW").asBoolean() ? " rw " : " ro ") + m.path("Source").asText());
+            mounts.add(m.path("Destination").asText()
+                    + (m.path("RW").asBoolean() ? " rw " : " ro ")
+                    + m.path("Source").asText());
         }
         String inst = fleet.root.resolve("instances/a").toString();
-        assertThat(mounts).containsExactlyInAnyOrder(
-                "/opt/venv ro " + fleet.root.resolve("runtime").resolve(FleetRun.currentBuild(fleet)),
-                "/home/nanobot/.nanobot rw " + inst + "/config",
-                "/home/nanobot/workspace rw " + inst + "/workspace");
+        assertThat(mounts)
+                .containsExactlyInAnyOrder(
+                        "/opt/venv ro " + fleet.root.resolve("runtime").resolve(FleetRun.currentBuild(fleet)),
+                        "/home/nanobot/.nanobot rw " + inst + "/config",
+                        "/home/nanobot/workspace rw " + inst + "/workspace");
     }
 
     @Test
@@ -89,7 +99,9 @@ class ContainerSecurityIT {
         assertThat(id.out().lines().toList()).containsExactly("1000", "1000");
 
         Cli.Result agentUid = sh("set -- $(cat /proc/1/task/1/children); awk '/^Uid:/ {print $2}' /proc/$1/status");
-        assertThat(agentUid.out().strip()).as("uid of the agent process " + agentUid).isEqualTo("1000");
+        assertThat(agentUid.out().strip())
+                .as("uid of the agent process " + agentUid)
+                .isEqualTo("1000");
 
         Cli.Result venv = sh("touch /opt/venv/x");
         assertThat(venv.code()).as("writing the runtime mount\n" + venv).isNotZero();
@@ -100,21 +112,30 @@ class ContainerSecurityIT {
         Cli.Result root = sh("touch /x");
         assertThat(root.code()).as("writing the root filesystem\n" + root).isNotZero();
         assertThat(root.err()).contains("Read-only file system");
-        assertThat(sh("touch /home/nanobot/x").code()).as("writing the home folder (image layer)").isNotZero();
+        assertThat(sh("touch /home/nanobot/x").code())
+                .as("writing the home folder (image layer)")
+                .isNotZero();
         assertThat(sh("touch /etc/x").code()).isNotZero();
 
         Cli.Result tmp = sh("echo hello > /tmp/x && cat /tmp/x && rm /tmp/x");
         assertThat(tmp.code()).as("/tmp is writable\n" + tmp).isZero();
         assertThat(tmp.out().strip()).isEqualTo("hello");
-        assertThat(sh("touch /home/nanobot/workspace/.probe && rm /home/nanobot/workspace/.probe").code())
-                .as("its own workspace is writable").isZero();
-        assertThat(sh("touch /home/nanobot/.nanobot/.probe && rm /home/nanobot/.nanobot/.probe").code())
-                .as("its own config folder is writable").isZero();
+        assertThat(sh("touch /home/nanobot/workspace/.probe && rm /home/nanobot/workspace/.probe")
+                        .code())
+                .as("its own workspace is writable")
+                .isZero();
+        assertThat(sh("touch /home/nanobot/.nanobot/.probe && rm /home/nanobot/.nanobot/.probe")
+                        .code())
+                .as("its own config folder is writable")
+                .isZero();
 
         Cli.Result caps = sh("grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status; grep '^NoNewPrivs:' /proc/self/status");
         assertThat(caps.code()).as(caps.toString()).isZero();
-        assertThat(caps.out()).contains("CapEff:\t0000000000000000").contains("CapPrm:\t0000000000000000")
-                .contains("CapBnd:\t0000000000000000").contains("NoNewPrivs:\t1");
+        assertThat(caps.out())
+                .contains("CapEff:\t0000000000000000")
+                .contains("CapPrm:\t0000000000000000")
+                .contains("CapBnd:\t0000000000000000")
+                .contains("NoNewPrivs:\t1");
     }
 
     private static List<String> texts(JsonNode array) {

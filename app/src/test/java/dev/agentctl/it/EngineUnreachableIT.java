@@ -47,7 +47,9 @@ class EngineUnreachableIT {
     @ValueSource(strings = {"status", "up", "logs alice", "runtime build"})
     void exit3WithOneLineNamingTheSocket(String command) throws Exception {
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
-        assertThat(jar).as("the jar ('mvn package' builds it before the integration tests)").isRegularFile();
+        assertThat(jar)
+                .as("the jar ('mvn package' builds it before the integration tests)")
+                .isRegularFile();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> argv = new java.util.ArrayList<>(List.of(java, "-jar", jar.toString()));
         argv.addAll(List.of(command.split(" ")));
@@ -61,12 +63,15 @@ class EngineUnreachableIT {
         byte[] err = p.getErrorStream().readAllBytes();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String stderr = new String(err, StandardCharsets.UTF_8);
-        String report = "agentctl " + command + ": exit " + p.exitValue() + "\n--- stdout ---\n" + new String(out, StandardCharsets.UTF_8)
-                + "\n--- stderr ---\n" + stderr;
+        String report = "agentctl " + command + ": exit " + p.exitValue() + "\n--- stdout ---\n"
+                + new String(out, StandardCharsets.UTF_8) + "\n--- stderr ---\n" + stderr;
 
         assertThat(p.exitValue()).as(report).isEqualTo(3);
         List<String> lines = stderr.lines().toList();
         assertThat(lines).as(report).hasSize(1);
-        assertThat(lines.get(0)).as(report).contains("cannot reach the Docker engine").contains(SOCKET);
+        assertThat(lines.get(0))
+                .as(report)
+                .contains("cannot reach the Docker engine")
+                .contains(SOCKET);
     }
 }

@@ -47,7 +47,10 @@ class FleetLifecycleIT {
     @Order(1)
     void upBringsThreeInstancesUpHealthyOnLoopbackPorts() {
         Cli.Result up = fleet.expect(0, "up");
-        assertThat(up.out()).contains("a: creating").contains("b: creating").contains("c: creating")
+        assertThat(up.out())
+                .contains("a: creating")
+                .contains("b: creating")
+                .contains("c: creating")
                 .contains("3 instance(s), 3 changed, all healthy");
 
         Map<String, JsonNode> rows = status(fleet);
@@ -56,18 +59,26 @@ class FleetLifecycleIT {
             String n = row.path("name").asText();
             assertThat(row.path("state").asText()).as(n).isEqualTo("running");
             assertThat(row.path("health").asText()).as(n).isEqualTo("healthy");
-            assertThat(row.path("memoryBytes").asLong()).as(n + " memory in use").isPositive();
-            assertThat(row.path("memoryLimitBytes").asLong()).as(n + " memory limit").isEqualTo(256L << 20);
+            assertThat(row.path("memoryBytes").asLong())
+                    .as(n + " memory in use")
+                    .isPositive();
+            assertThat(row.path("memoryLimitBytes").asLong())
+                    .as(n + " memory limit")
+                    .isEqualTo(256L << 20);
             assertThat(row.path("container").asText()).isEqualTo(fleet.container(n));
             EngineFleet.HttpResult h = EngineFleet.health(row.path("port").asInt());
-            assertThat(h.status()).as(n + " GET /health on 127.0.0.1:" + row.path("port")).isEqualTo(200);
+            assertThat(h.status())
+                    .as(n + " GET /health on 127.0.0.1:" + row.path("port"))
+                    .isEqualTo(200);
             assertThat(h.body()).contains("\"status\":\"ok\"");
         }
-        assertThat(rows.values().stream().map(r -> r.path("port").asInt()).distinct()).hasSize(3);
+        assertThat(rows.values().stream().map(r -> r.path("port").asInt()).distinct())
+                .hasSize(3);
         // the status table agrees, and exits 0 when all is well
         Cli.Result table = fleet.expect(0, "status", "--no-stats");
         assertThat(table.out()).contains("NAME").contains("HEALTH").contains("RUNTIME");
-        assertThat(table.out().lines().filter(l -> l.contains("healthy") && l.contains("current"))).hasSize(3);
+        assertThat(table.out().lines().filter(l -> l.contains("healthy") && l.contains("current")))
+                .hasSize(3);
     }
 
     @Test
@@ -75,7 +86,10 @@ class FleetLifecycleIT {
     void upAgainChangesNothing() {
         Map<String, String> before = ids(fleet, "a", "b", "c");
         Cli.Result up = fleet.expect(0, "up");
-        assertThat(up.out()).contains("3 instance(s), 0 changed").doesNotContain("creating").doesNotContain("recreating");
+        assertThat(up.out())
+                .contains("3 instance(s), 0 changed")
+                .doesNotContain("creating")
+                .doesNotContain("recreating");
         assertThat(ids(fleet, "a", "b", "c")).isEqualTo(before);
     }
 
@@ -85,8 +99,11 @@ class FleetLifecycleIT {
         Map<String, String> before = ids(fleet, "a", "b", "c");
         fleet.expect(0, "set", "b", "--memory", "300m");
         Cli.Result up = fleet.expect(0, "up");
-        assertThat(up.out()).contains("b: recreating (changed: memory)").contains("1 changed")
-                .doesNotContain("a: recreating").doesNotContain("c: recreating");
+        assertThat(up.out())
+                .contains("b: recreating (changed: memory)")
+                .contains("1 changed")
+                .doesNotContain("a: recreating")
+                .doesNotContain("c: recreating");
 
         Map<String, String> after = ids(fleet, "a", "b", "c");
         assertThat(after.get("a")).isEqualTo(before.get("a"));
@@ -110,14 +127,18 @@ class FleetLifecycleIT {
         assertThat(rows.get("b").path("state").asText()).isEqualTo("exited");
         assertThat(rows.get("a").path("state").asText()).isEqualTo("running");
         assertThat(rows.get("c").path("state").asText()).isEqualTo("running");
-        assertThat(EngineFleet.health(rows.get("b").path("port").asInt()).status()).as("stopped b answers nothing").isEqualTo(-1);
+        assertThat(EngineFleet.health(rows.get("b").path("port").asInt()).status())
+                .as("stopped b answers nothing")
+                .isEqualTo(-1);
         Cli.Result bad = fleet.cli("status", "--no-stats");
         assertThat(bad.code()).as("status with an exited instance\n" + bad).isEqualTo(4);
 
         Cli.Result start = fleet.expect(0, "start", "b");
         assertThat(start.out()).contains("b: started");
         awaitHealthy(fleet, "b", HEALTHY_WITHIN);
-        assertThat(ids(fleet, "a", "b", "c")).as("stop/start keeps the containers").isEqualTo(before);
+        assertThat(ids(fleet, "a", "b", "c"))
+                .as("stop/start keeps the containers")
+                .isEqualTo(before);
         fleet.expect(0, "status", "--no-stats");
     }
 
@@ -125,23 +146,36 @@ class FleetLifecycleIT {
     @Order(5)
     void aKilledAgentProcessIsRestartedByThePolicyAndStatusCountsIt() {
         String id = FleetRun.id(fleet, "a");
-        assertThat(status(fleet, "--no-stats", "a").get("a").path("restarts").asInt()).isZero();
+        assertThat(status(fleet, "--no-stats", "a").get("a").path("restarts").asInt())
+                .isZero();
         // pid 1 is the init (tini); the agent is its only child. SIGKILL it: init exits with it, the container
         // stops on its own (not by a user), and the restart policy starts it again.
-        Sh.Result kill = Sh.run("docker", "exec", fleet.container("a"), "sh", "-c",
+        Sh.Result kill = Sh.run(
+                "docker",
+                "exec",
+                fleet.container("a"),
+                "sh",
+                "-c",
                 "pid=$(cat /proc/1/task/1/children); test -n \"$pid\" && kill -9 $pid");
         assertThat(kill.code()).as("kill the agent process: " + kill.err()).isZero();
 
         FleetRun.await("a restarted by the policy", Duration.ofSeconds(30), () -> {
             JsonNode row = status(fleet, "--no-stats", "a").get("a");
-            return row.path("restarts").asInt() >= 1 && "running".equals(row.path("state").asText()) ? null : row.toString();
+            return row.path("restarts").asInt() >= 1
+                            && "running".equals(row.path("state").asText())
+                    ? null
+                    : row.toString();
         });
         awaitHealthy(fleet, "a", HEALTHY_WITHIN);
         JsonNode row = status(fleet, "--no-stats", "a").get("a");
         assertThat(row.path("restarts").asInt()).isGreaterThanOrEqualTo(1);
         assertThat(FleetRun.id(fleet, "a")).as("restarted, not recreated").isEqualTo(id);
         Cli.Result table = fleet.expect(0, "status", "--no-stats", "a");
-        assertThat(table.out().lines().filter(l -> l.startsWith("a ")).findFirst().orElseThrow())
+        assertThat(table.out()
+                        .lines()
+                        .filter(l -> l.startsWith("a "))
+                        .findFirst()
+                        .orElseThrow())
                 .matches(".*healthy.*\\s[1-9]\\d*\\s+current\\s*");
     }
 
@@ -166,9 +200,21 @@ class FleetLifecycleIT {
     @Order(7)
     void aContainerWithTheFleetLabelButNoInstanceShowsAsOrphan() {
         String ghost = fleet.container("ghost");
-        Sh.Result run = Sh.run("docker", "run", "-d", "--name", ghost, "--network", "none",
-                "--label", "dev.agentctl.fleet=" + fleet.name, "--label", "dev.agentctl.instance=ghost",
-                fleet.image(), "sleep", "300");
+        Sh.Result run = Sh.run(
+                "docker",
+                "run",
+                "-d",
+                "--name",
+                ghost,
+                "--network",
+                "none",
+                "--label",
+                "dev.agentctl.fleet=" + fleet.name,
+                "--label",
+                "dev.agentctl.instance=ghost",
+                fleet.image(),
+                "sleep",
+                "300");
         assertThat(run.code()).as("docker run ghost: " + run.err()).isZero();
         String ghostId = run.out().strip();
         try {
@@ -177,7 +223,12 @@ class FleetLifecycleIT {
             assertThat(rows.get("ghost").path("state").asText()).isEqualTo("orphan");
             assertThat(rows.get("ghost").path("container").asText()).isEqualTo(ghost);
             Cli.Result table = fleet.cli("status", "--no-stats");
-            assertThat(table.out().lines().filter(l -> l.startsWith("ghost ")).findFirst().orElseThrow()).contains("orphan");
+            assertThat(table.out()
+                            .lines()
+                            .filter(l -> l.startsWith("ghost "))
+                            .findFirst()
+                            .orElseThrow())
+                    .contains("orphan");
         } finally {
             Sh.run("docker", "rm", "-f", ghostId);
         }
@@ -189,10 +240,14 @@ class FleetLifecycleIT {
     void rmRemovesTheInstanceAndItsContainer() {
         String cId = FleetRun.id(fleet, "c");
         Cli.Result rm = fleet.expect(0, "rm", "c", "--yes");
-        assertThat(rm.out()).contains("Removed container " + fleet.container("c")).contains("Removed c");
+        assertThat(rm.out())
+                .contains("Removed container " + fleet.container("c"))
+                .contains("Removed c");
         assertThat(FleetRun.id(fleet, "c")).as("c's container after rm").isNull();
         assertThat(Sh.run("docker", "inspect", cId).code()).isNotZero();
-        assertThat(status(fleet, "--no-stats").keySet()).as("no orphan left behind").containsExactly("a", "b");
+        assertThat(status(fleet, "--no-stats").keySet())
+                .as("no orphan left behind")
+                .containsExactly("a", "b");
     }
 
     @Test
@@ -204,12 +259,17 @@ class FleetLifecycleIT {
         Map<String, String> before = ids(fleet, "a", "b");
 
         Cli.Result down = fleet.expect(0, "down");
-        assertThat(down.out()).contains("a: removed container " + fleet.container("a"))
+        assertThat(down.out())
+                .contains("a: removed container " + fleet.container("a"))
                 .contains("b: removed container " + fleet.container("b"));
         for (String id : before.values()) {
-            assertThat(Sh.run("docker", "inspect", id).code()).as("container " + id + " after down").isNotZero();
+            assertThat(Sh.run("docker", "inspect", id).code())
+                    .as("container " + id + " after down")
+                    .isNotZero();
         }
-        assertThat(Sh.run("docker", "ps", "-aq", "--filter", "label=dev.agentctl.fleet=" + fleet.name).out()).isBlank();
+        assertThat(Sh.run("docker", "ps", "-aq", "--filter", "label=dev.agentctl.fleet=" + fleet.name)
+                        .out())
+                .isBlank();
 
         assertThat(a.resolve("config/config.json")).isNotEmptyFile();
         assertThat(a.resolve(".env")).exists();

@@ -25,8 +25,7 @@ import java.util.stream.Stream;
 final class FleetRun {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private FleetRun() {
-    }
+    private FleetRun() {}
 
     /** A new fleet (in a fresh temp folder) with its runtime built and {@code instances} created (not started). */
     static EngineFleet fleetWithRuntime(String prefix, String... instances) throws IOException {
@@ -96,7 +95,11 @@ final class FleetRun {
     /** The folder name of the current runtime build (venv-ID), as containers are labelled with it. */
     static String currentBuild(EngineFleet fleet) {
         try {
-            return fleet.root.resolve("runtime/current").toRealPath().getFileName().toString();
+            return fleet.root
+                    .resolve("runtime/current")
+                    .toRealPath()
+                    .getFileName()
+                    .toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -122,7 +125,9 @@ final class FleetRun {
     /** docker inspect of an instance's container, as JSON. */
     static JsonNode inspect(EngineFleet fleet, String instance) {
         Sh.Result r = Sh.run("docker", "inspect", fleet.container(instance));
-        assertThat(r.code()).as("docker inspect " + fleet.container(instance) + ": " + r.err()).isZero();
+        assertThat(r.code())
+                .as("docker inspect " + fleet.container(instance) + ": " + r.err())
+                .isZero();
         try {
             return JSON.readTree(r.out()).get(0);
         } catch (IOException e) {
@@ -157,7 +162,8 @@ final class FleetRun {
         String last;
         while ((last = check.get()) != null) {
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out after " + max.toSeconds() + " s waiting for " + what + "; last seen: " + last);
+                throw new AssertionError(
+                        "timed out after " + max.toSeconds() + " s waiting for " + what + "; last seen: " + last);
             }
             try {
                 Thread.sleep(500);
@@ -172,7 +178,8 @@ final class FleetRun {
     static void awaitHealthy(EngineFleet fleet, String instance, Duration max) {
         await(instance + " running, healthy and answering /health", max, () -> {
             JsonNode row = status(fleet, "--no-stats", instance).get(instance);
-            if (!"running".equals(row.path("state").asText()) || !"healthy".equals(row.path("health").asText())) {
+            if (!"running".equals(row.path("state").asText())
+                    || !"healthy".equals(row.path("health").asText())) {
                 return row.toString();
             }
             EngineFleet.HttpResult h = EngineFleet.health(row.path("port").asInt());

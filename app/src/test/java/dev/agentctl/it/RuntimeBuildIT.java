@@ -81,7 +81,10 @@ class RuntimeBuildIT {
         assertThat(s.path("imageId").asText()).startsWith("sha256:");
         assertThat(s.path("imageSize").asLong()).isPositive();
         assertThat(s.path("runtimeSize").asLong()).isGreaterThan(1_000_000);
-        assertThat(firstBuild.resolve("VERSION.txt")).content().contains("nanobot-ai==0.3.0+standin").contains("python:");
+        assertThat(firstBuild.resolve("VERSION.txt"))
+                .content()
+                .contains("nanobot-ai==0.3.0+standin")
+                .contains("python:");
         assertThat(fleet.root.resolve("runtime/venv.tar.gz")).isNotEmptyFile();
 
         // the build has an image tag of its own, recorded in its agentctl-build.json; :latest points at it
@@ -97,22 +100,37 @@ class RuntimeBuildIT {
     @Test
     @Order(2)
     void aSecondBuildIsUpToDateAndChangesNothing() throws Exception {
-        String imageBefore = Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image()).out();
+        String imageBefore = Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image())
+                .out();
         Cli.Result r = fleet.expect(0, "runtime", "build");
         assertThat(r.out()).contains("up to date");
         assertThat(current()).isEqualTo(firstBuild);
-        assertThat(Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image()).out()).isEqualTo(imageBefore);
+        assertThat(Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image())
+                        .out())
+                .isEqualTo(imageBefore);
     }
 
     @Test
     @Order(3)
     void theImageHasNoPythonAndVerifyPasses() {
-        Sh.Result r = Sh.run("docker", "run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", fleet.image(), "-c",
+        Sh.Result r = Sh.run(
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "--entrypoint",
+                "/bin/sh",
+                fleet.image(),
+                "-c",
                 "command -v python3 python; ls -d /usr/bin/python* /usr/local/bin/python* /usr/lib/python3* 2>/dev/null; echo done");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out().strip()).isEqualTo("done");
         Cli.Result v = fleet.expect(0, "runtime", "verify");
-        assertThat(v.out()).contains("ok    command starts").contains("ok    no python").contains("read-only");
+        assertThat(v.out())
+                .contains("ok    command starts")
+                .contains("ok    no python")
+                .contains("read-only");
     }
 
     @Test
@@ -120,14 +138,33 @@ class RuntimeBuildIT {
     void aContainerWithTheRuntimeMountedAnswersHealthAndCannotWriteTheMount() throws Exception {
         int port = fleet.firstPort + 7;
         Path config = Files.createTempDirectory("agentctl-rt-config");
-        Files.writeString(config.resolve("config.json"), "{\"gateway\": {\"host\": \"0.0.0.0\", \"port\": " + port + "},"
-                + " \"agents\": {\"defaults\": {\"workspace\": \"/tmp/ws\"}}}");
+        Files.writeString(
+                config.resolve("config.json"),
+                "{\"gateway\": {\"host\": \"0.0.0.0\", \"port\": " + port + "},"
+                        + " \"agents\": {\"defaults\": {\"workspace\": \"/tmp/ws\"}}}");
         Sh.run("chmod", "-R", "a+rwX", config.toString());
         String name = fleet.name + "-probe";
-        Sh.Result run = Sh.run("docker", "run", "-d", "--name", name, "--label", "dev.agentctl.fleet=" + fleet.name,
-                "-p", "127.0.0.1:" + port + ":" + port, "-e", "GATEWAY_PORT=" + port,
-                "-v", current() + ":/opt/venv:ro", "-v", config + ":/home/nanobot/.nanobot",
-                fleet.image(), "nanobot", "gateway", "--config", "/home/nanobot/.nanobot/config.json");
+        Sh.Result run = Sh.run(
+                "docker",
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--label",
+                "dev.agentctl.fleet=" + fleet.name,
+                "-p",
+                "127.0.0.1:" + port + ":" + port,
+                "-e",
+                "GATEWAY_PORT=" + port,
+                "-v",
+                current() + ":/opt/venv:ro",
+                "-v",
+                config + ":/home/nanobot/.nanobot",
+                fleet.image(),
+                "nanobot",
+                "gateway",
+                "--config",
+                "/home/nanobot/.nanobot/config.json");
         assertThat(run.code()).as(run.toString()).isZero();
         EngineFleet.HttpResult h = null;
         for (int i = 0; i < 60; i++) {
@@ -152,15 +189,19 @@ class RuntimeBuildIT {
         FleetRun.copyTree(source, broken);
         Files.writeString(broken.resolve("pyproject.toml"), "[project\nname = \n");
         FleetRun.useRuntimeSource(fleet, broken);
-        String imageBefore = Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image()).out();
+        String imageBefore = Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image())
+                .out();
         Cli.Result r = fleet.cli("runtime", "build");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).contains("image build failed at Step").contains("  | ");
         assertThat(r.err()).containsIgnoringCase("toml");
         assertThat(current()).isEqualTo(firstBuild);
-        assertThat(Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image()).out()).isEqualTo(imageBefore);
+        assertThat(Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image())
+                        .out())
+                .isEqualTo(imageBefore);
         try (Stream<Path> s = Files.list(fleet.root.resolve("runtime"))) {
-            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial") || n.startsWith(".context"));
+            assertThat(s.map(p -> p.getFileName().toString()))
+                    .noneMatch(n -> n.endsWith(".partial") || n.startsWith(".context"));
         }
         FleetRun.useRuntimeSource(fleet, source);
     }
@@ -239,8 +280,11 @@ class RuntimeBuildIT {
     @Order(9)
     void anUnreachableEngineIsExit3WithOneLine() throws Exception {
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
-        assertThat(jar).as("the jar is built by mvn package before the engine tests run").exists();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", jar.toString(), "runtime", "build", "--root", fleet.root.toString());
+        assertThat(jar)
+                .as("the jar is built by mvn package before the engine tests run")
+                .exists();
+        ProcessBuilder pb =
+                new ProcessBuilder("java", "-jar", jar.toString(), "runtime", "build", "--root", fleet.root.toString());
         pb.environment().put("DOCKER_HOST", "unix:///tmp/agentctl-no-such-engine.sock");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());

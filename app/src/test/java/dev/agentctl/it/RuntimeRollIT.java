@@ -75,7 +75,11 @@ class RuntimeRollIT {
 
     /** A build's own image tag and id, as its agentctl-build.json records them. */
     static String imageOfBuild(String build) throws IOException {
-        JsonNode b = FleetRun.JSON.readTree(fleet.root.resolve("runtime").resolve(build).resolve("agentctl-build.json").toFile());
+        JsonNode b = FleetRun.JSON.readTree(fleet.root
+                .resolve("runtime")
+                .resolve(build)
+                .resolve("agentctl-build.json")
+                .toFile());
         assertThat(b.path("image").asText()).isEqualTo(fleet.name + "-runtime:" + build.substring("venv-".length()));
         return b.path("image").asText() + " " + b.path("imageId").asText();
     }
@@ -96,7 +100,8 @@ class RuntimeRollIT {
         String script = Files.readString(health);
         String check = "if [[ $status =~";
         assertThat(script).contains(check);
-        Files.writeString(health, script.replace(check, "status=\"HTTP/1.0 503 (patched by RuntimeRollIT)\"\n" + check));
+        Files.writeString(
+                health, script.replace(check, "status=\"HTTP/1.0 503 (patched by RuntimeRollIT)\"\n" + check));
         try {
             fleet.expect(0, "runtime", "build");
         } finally {
@@ -104,14 +109,20 @@ class RuntimeRollIT {
         }
         String bad = currentBuild(fleet);
         assertThat(bad).isNotEqualTo(buildA);
-        assertThat(imageOfBuild(bad).split(" ")[1]).isNotEqualTo(imageOfBuild(buildA).split(" ")[1]);
+        assertThat(imageOfBuild(bad).split(" ")[1])
+                .isNotEqualTo(imageOfBuild(buildA).split(" ")[1]);
 
         // the health wait is cut short: the bad build never answers, and the default would wait 2 minutes
         Cli.Result up = fleet.cli("up", "--timeout", "10s");
         assertThat(up.code()).as(up.toString()).isEqualTo(4);
-        assertThat(up.out()).contains("a: rolling onto runtime " + bad).contains("a: rolling back to runtime " + buildA)
-                .doesNotContain("b: rolling").doesNotContain("c: rolling");
-        assertThat(up.err()).contains("a did not become healthy").contains("put back on its previous runtime")
+        assertThat(up.out())
+                .contains("a: rolling onto runtime " + bad)
+                .contains("a: rolling back to runtime " + buildA)
+                .doesNotContain("b: rolling")
+                .doesNotContain("c: rolling");
+        assertThat(up.err())
+                .contains("a did not become healthy")
+                .contains("put back on its previous runtime")
                 .contains("unhealthy: 127.0.0.1:");
         assertThat(up.err()).doesNotContain("b did not").doesNotContain("c did not");
 
@@ -138,7 +149,12 @@ class RuntimeRollIT {
         }
         Cli.Result table = fleet.expect(0, "status", "--no-stats");
         for (String i : ALL) {
-            assertThat(table.out().lines().filter(l -> l.startsWith(i + " ")).findFirst().orElseThrow()).endsWith(oldA);
+            assertThat(table.out()
+                            .lines()
+                            .filter(l -> l.startsWith(i + " "))
+                            .findFirst()
+                            .orElseThrow())
+                    .endsWith(oldA);
         }
     }
 
@@ -162,7 +178,9 @@ class RuntimeRollIT {
             assertThat(imageOf(i)).as(i).isEqualTo(imageOfBuild(good));
             assertThat(rows.get(i).path("runtime").asText()).as(i).isEqualTo("current");
             assertThat(rows.get(i).path("health").asText()).as(i).isEqualTo("healthy");
-            assertThat(EngineFleet.health(rows.get(i).path("port").asInt()).status()).as(i).isEqualTo(200);
+            assertThat(EngineFleet.health(rows.get(i).path("port").asInt()).status())
+                    .as(i)
+                    .isEqualTo(200);
         }
     }
 }

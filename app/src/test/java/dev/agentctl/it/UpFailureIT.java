@@ -36,24 +36,37 @@ class UpFailureIT {
 
         Cli.Result up = fleet.cli("up");
         assertThat(up.code()).as(up.toString()).isEqualTo(4);
-        assertThat(up.err()).contains("crash did not become healthy")
+        assertThat(up.err())
+                .contains("crash did not become healthy")
                 .contains("last log lines:")
                 .contains("nanobot: simulated crash at start (STANDIN_EXIT_AT_START=3)")
                 .doesNotContain("good did not");
-        assertThat(up.out()).contains("crash: creating").doesNotContain("good: ").contains("1 NOT healthy");
+        assertThat(up.out())
+                .contains("crash: creating")
+                .doesNotContain("good: ")
+                .contains("1 NOT healthy");
 
-        assertThat(FleetRun.id(fleet, "good")).as("the healthy instance's container").isEqualTo(goodId);
+        assertThat(FleetRun.id(fleet, "good"))
+                .as("the healthy instance's container")
+                .isEqualTo(goodId);
         Map<String, JsonNode> rows = FleetRun.status(fleet, "--no-stats");
         assertThat(rows.get("good").path("state").asText()).isEqualTo("running");
         assertThat(rows.get("good").path("health").asText()).isEqualTo("healthy");
-        assertThat(EngineFleet.health(rows.get("good").path("port").asInt()).status()).isEqualTo(200);
+        assertThat(EngineFleet.health(rows.get("good").path("port").asInt()).status())
+                .isEqualTo(200);
         // crash loops: between restarts it is "restarting" (briefly "running" while it starts and fails again)
         FleetRun.await("status to exit 4 and show crash restarting", Duration.ofSeconds(30), () -> {
             Cli.Result status = fleet.cli("status", "--no-stats");
-            return status.code() == 4 && status.out().lines().anyMatch(l -> l.matches("crash\\s.*\\s(restarting|exited)\\s.*"))
-                    ? null : status.toString();
+            return status.code() == 4
+                            && status.out().lines().anyMatch(l -> l.matches("crash\\s.*\\s(restarting|exited)\\s.*"))
+                    ? null
+                    : status.toString();
         });
-        assertThat(FleetRun.status(fleet, "--no-stats").get("crash").path("restarts").asInt()).isPositive();
+        assertThat(FleetRun.status(fleet, "--no-stats")
+                        .get("crash")
+                        .path("restarts")
+                        .asInt())
+                .isPositive();
         Cli.Result logs = fleet.expect(0, "logs", "crash", "--tail", "3");
         assertThat(logs.out()).contains("simulated crash at start");
 

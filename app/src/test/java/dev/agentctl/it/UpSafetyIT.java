@@ -36,17 +36,21 @@ class UpSafetyIT {
     void aRecreateThatCannotStartPutsTheOldContainerBack() {
         String oldId = FleetRun.id(fleet, "a");
         int port = FleetRun.port(fleet, "a");
-        // valid for agentctl, refused by the engine on this host (more CPUs than it has): the new container cannot be made
+        // valid for agentctl, refused by the engine on this host (more CPUs than it has): the new container cannot be
+        // made
         fleet.expect(0, "set", "a", "--cpus", "512");
         Cli.Result up = fleet.cli("up", "a");
         assertThat(up.code()).as(up.toString()).isEqualTo(4);
         assertThat(up.out()).contains("a: recreating (changed: cpus)").contains("a: FAILED");
         assertThat(up.err()).contains("a did not become healthy (failed:");
 
-        assertThat(FleetRun.id(fleet, "a")).as("the old container is back under its name").isEqualTo(oldId);
+        assertThat(FleetRun.id(fleet, "a"))
+                .as("the old container is back under its name")
+                .isEqualTo(oldId);
         FleetRun.awaitHealthy(fleet, "a", java.time.Duration.ofSeconds(60));
         assertThat(EngineFleet.health(port).status()).isEqualTo(200);
-        Sh.Result names = Sh.run("docker", "ps", "-a", "--filter", "label=dev.agentctl.fleet=" + fleet.name, "--format", "{{.Names}}");
+        Sh.Result names = Sh.run(
+                "docker", "ps", "-a", "--filter", "label=dev.agentctl.fleet=" + fleet.name, "--format", "{{.Names}}");
         assertThat(names.out()).doesNotContain("replaced");
 
         // back to a valid setting: the container matches its spec again and is left alone
@@ -61,8 +65,18 @@ class UpSafetyIT {
     void aContainerOfTheSameNameThatAgentctlDidNotMakeIsNeverTouched() {
         fleet.expect(0, "create", "c");
         String foreign = fleet.container("c");
-        Sh.Result run = Sh.run("docker", "run", "-d", "--name", foreign, "--network", "none", "--entrypoint", "/bin/sleep",
-                fleet.image(), "300");
+        Sh.Result run = Sh.run(
+                "docker",
+                "run",
+                "-d",
+                "--name",
+                foreign,
+                "--network",
+                "none",
+                "--entrypoint",
+                "/bin/sleep",
+                fleet.image(),
+                "300");
         assertThat(run.code()).as(run.toString()).isZero();
         try {
             Cli.Result up = fleet.cli("up", "c");
@@ -74,7 +88,10 @@ class UpSafetyIT {
                 assertThat(r.errLines()).hasSize(1);
                 assertThat(r.err()).contains(foreign).contains("agentctl did not make it");
             }
-            assertThat(Sh.run("docker", "inspect", "-f", "{{.State.Running}}", foreign).out().strip()).isEqualTo("true");
+            assertThat(Sh.run("docker", "inspect", "-f", "{{.State.Running}}", foreign)
+                            .out()
+                            .strip())
+                    .isEqualTo("true");
         } finally {
             Sh.run("docker", "rm", "-f", foreign);
         }

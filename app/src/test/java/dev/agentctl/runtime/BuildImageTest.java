@@ -12,13 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Each runtime build has an image tag of its own; a build without one (or no build yet) falls back to runtime.image. */
 class BuildImageTest {
-    static final FleetConfig.Runtime RT = FleetConfig.parse("f.yaml", "name: lab\n").runtime();
+    static final FleetConfig.Runtime RT =
+            FleetConfig.parse("f.yaml", "name: lab\n").runtime();
 
     @Test
     void theRepositoryIsTheImageWithoutItsTag() {
         assertThat(RuntimeManager.repository("lab-runtime:latest")).isEqualTo("lab-runtime");
         assertThat(RuntimeManager.repository("lab-runtime")).isEqualTo("lab-runtime");
-        assertThat(RuntimeManager.repository("localhost:5000/team/lab-runtime:v2")).isEqualTo("localhost:5000/team/lab-runtime");
+        assertThat(RuntimeManager.repository("localhost:5000/team/lab-runtime:v2"))
+                .isEqualTo("localhost:5000/team/lab-runtime");
         assertThat(RuntimeManager.repository("localhost:5000/lab-runtime")).isEqualTo("localhost:5000/lab-runtime");
     }
 
@@ -28,7 +30,8 @@ class BuildImageTest {
         assertThat(SpecBuilder.image(RT, dir.resolve("current"))).isEqualTo("lab-runtime:latest");
         Files.writeString(build.resolve(RuntimeManager.BUILD_JSON), "{\"id\": \"20261123T070818Z-3619e1f9\"}");
         assertThat(SpecBuilder.image(RT, build)).isEqualTo("lab-runtime:latest");
-        Files.writeString(build.resolve(RuntimeManager.BUILD_JSON),
+        Files.writeString(
+                build.resolve(RuntimeManager.BUILD_JSON),
                 "{\"id\": \"20261123T070818Z-3619e1f9\", \"image\": \"lab-runtime:20261123T070818Z-3619e1f9\"}");
         assertThat(SpecBuilder.image(RT, build)).isEqualTo("lab-runtime:20261123T070818Z-3619e1f9");
     }

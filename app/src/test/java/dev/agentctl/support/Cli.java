@@ -9,8 +9,7 @@ import java.util.List;
 
 /** Runs agentctl in-process through {@link Main#execute}, capturing what it prints. */
 public final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     /** Exit code and captured output of one run. */
     public record Result(int code, String out, String err) {

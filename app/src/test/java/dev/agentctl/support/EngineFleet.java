@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  * image it made. When no engine answers, {@link #create} fails the test with a clear message: never a skip.
  */
 public final class EngineFleet implements AutoCloseable {
-    public static final String BASE = System.getenv().getOrDefault("AGENTCTL_TEST_BASE", "agentctl-test/debian-slim:bookworm");
-    public static final String BUILDER = System.getenv().getOrDefault("AGENTCTL_TEST_BUILDER", "agentctl-test/python:bookworm");
+    public static final String BASE =
+            System.getenv().getOrDefault("AGENTCTL_TEST_BASE", "agentctl-test/debian-slim:bookworm");
+    public static final String BUILDER =
+            System.getenv().getOrDefault("AGENTCTL_TEST_BUILDER", "agentctl-test/python:bookworm");
 
     public final Path root;
     public final String name;
@@ -49,25 +51,29 @@ public final class EngineFleet implements AutoCloseable {
     /** A fleet named {@code prefix-<random>} in {@code dir}, with a free block of 20 ports. */
     public static EngineFleet create(Path dir, String prefix) throws IOException {
         requireEngine();
-        String name = prefix + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
+        String name =
+                prefix + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 20), 36);
         int first = 20000 + ThreadLocalRandom.current().nextInt(2000) * 20;
         Cli.Result init = Cli.raw("init", dir.toString());
         assertThat(init.code()).as(init.toString()).isZero();
-        Files.writeString(dir.resolve("fleet.yaml"), String.join("\n",
-                "name: " + name,
-                "runtime:",
-                "  baseImage: " + BASE,
-                "  builderImage: " + BUILDER,
-                "  source: " + standinSource(),
-                "  pipArgs: [--no-index, --no-build-isolation]",
-                "defaults:",
-                "  resources:",
-                "    memory: 256m",
-                "    cpus: 0.5",
-                "ports:",
-                "  from: " + first,
-                "  to: " + (first + 19),
-                ""));
+        Files.writeString(
+                dir.resolve("fleet.yaml"),
+                String.join(
+                        "\n",
+                        "name: " + name,
+                        "runtime:",
+                        "  baseImage: " + BASE,
+                        "  builderImage: " + BUILDER,
+                        "  source: " + standinSource(),
+                        "  pipArgs: [--no-index, --no-build-isolation]",
+                        "defaults:",
+                        "  resources:",
+                        "    memory: 256m",
+                        "    cpus: 0.5",
+                        "ports:",
+                        "  from: " + first,
+                        "  to: " + (first + 19),
+                        ""));
         return new EngineFleet(dir, name, first);
     }
 
@@ -75,8 +81,9 @@ public final class EngineFleet implements AutoCloseable {
     public static void requireEngine() {
         Sh.Result r = Sh.run("docker", "info", "--format", "{{.ServerVersion}}");
         if (r.code() != 0) {
-            throw new AssertionError("No Docker engine answers (docker info: " + r.err().strip() + "). Engine tests need one:"
-                    + " run scripts/provision-engine.sh (CI does) and try again.");
+            throw new AssertionError(
+                    "No Docker engine answers (docker info: " + r.err().strip() + "). Engine tests need one:"
+                            + " run scripts/provision-engine.sh (CI does) and try again.");
         }
     }
 
@@ -112,17 +119,21 @@ public final class EngineFleet implements AutoCloseable {
     /** GET http://127.0.0.1:PORT/health (only ever loopback). Returns status code and body, or -1 on no answer. */
     public static HttpResult health(int port) {
         try {
-            HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient c = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
+            HttpResponse<String> r = c.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                            .timeout(Duration.ofSeconds(3))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new HttpResult(r.statusCode(), r.body());
         } catch (IOException | InterruptedException e) {
             return new HttpResult(-1, e.toString());
         }
     }
 
-    public record HttpResult(int status, String body) {
-    }
+    public record HttpResult(int status, String body) {}
 
     @Override
     public void close() {
@@ -135,18 +146,19 @@ public final class EngineFleet implements AutoCloseable {
         Sh.run("docker", "network", "rm", name + "-net");
         // runtime.image (:latest) and every build's own tag
         List<String> rmi = new ArrayList<>(List.of("docker", "rmi", "-f", image(), name + "-runtime-builder:latest"));
-        Sh.run("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", name + "-runtime").out().lines()
-                .filter(l -> !l.isBlank()).forEach(rmi::add);
+        Sh.run("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", name + "-runtime")
+                .out()
+                .lines()
+                .filter(l -> !l.isBlank())
+                .forEach(rmi::add);
         Sh.run(rmi.toArray(String[]::new));
     }
 
     /** A small process runner for docker CLI calls in tests. */
     public static final class Sh {
-        private Sh() {
-        }
+        private Sh() {}
 
-        public record Result(int code, String out, String err) {
-        }
+        public record Result(int code, String out, String err) {}
 
         public static Result run(String... argv) {
             try {
@@ -156,7 +168,10 @@ public final class EngineFleet implements AutoCloseable {
                 if (!p.waitFor(120, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
-                return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+                return new Result(
+                        p.exitValue(),
+                        new String(out, StandardCharsets.UTF_8),
+                        new String(err, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 return new Result(127, "", e.toString());
             } catch (InterruptedException e) {

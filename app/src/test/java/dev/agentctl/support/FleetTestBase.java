@@ -50,7 +50,9 @@ public abstract class FleetTestBase {
     /** Runs a command that must succeed. */
     protected Cli.Result ok(String command, String... args) {
         Cli.Result r = run(command, args);
-        assertThat(r.code()).as("agentctl %s %s%n%s", command, String.join(" ", args), r).isZero();
+        assertThat(r.code())
+                .as("agentctl %s %s%n%s", command, String.join(" ", args), r)
+                .isZero();
         return r;
     }
 
@@ -110,6 +112,8 @@ public abstract class FleetTestBase {
 
     /** Asserts the fleet root is exactly as in {@code before} (listing what changed if not). */
     protected void assertUnchanged(Map<String, String> before, String what) {
-        assertThat(TreeSnapshot.diff(before, snapshot())).as("changes in the fleet root after %s", what).isEmpty();
+        assertThat(TreeSnapshot.diff(before, snapshot()))
+                .as("changes in the fleet root after %s", what)
+                .isEmpty();
     }
 }

@@ -8,8 +8,7 @@ import java.util.Set;
 
 /** What the tests expect agentctl to see on this host: which ports something already listens on. */
 public final class HostPorts {
-    private HostPorts() {
-    }
+    private HostPorts() {}
 
     public static boolean busy(int port) {
         try (ServerSocket s = new ServerSocket()) {

@@ -18,8 +18,7 @@ import java.util.stream.Stream;
  * left a tree byte-for-byte as it was: {@code assertThat(TreeSnapshot.of(root)).isEqualTo(before)}.
  */
 public final class TreeSnapshot {
-    private TreeSnapshot() {
-    }
+    private TreeSnapshot() {}
 
     public static Map<String, String> of(Path root) {
         Map<String, String> out = new TreeMap<>();
