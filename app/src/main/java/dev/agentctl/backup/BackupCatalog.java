@@ -2,9 +2,8 @@ package dev.agentctl.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentctl.io.SafeTar;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.agentctl.io.Compression;
+import dev.agentctl.io.TarReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +17,9 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Lists the backups under a backups folder ({@code <dir>/<instance>/<instance>-<stamp>.tar.gz}).
+ * Lists the backups under a backups folder ({@code <dir>/<instance>/<instance>-<stamp>.tar.zst}, or .tar.gz).
  *
  * <p>Instance and time come from the manifest, never from the file name or mtime. The manifest is taken from
  * the sidecar {@code <archive>.manifest.json} that {@link BackupWriter} writes next to each archive (renamed
@@ -69,7 +67,7 @@ public final class BackupCatalog {
         if (!Files.isDirectory(dir, NOFOLLOW)) return new Listing(backups, problems);
         for (Path p : children(dir)) {
             String n = p.getFileName().toString();
-            if (hidden(p) || !n.endsWith(".tar.gz") || !Files.isRegularFile(p, NOFOLLOW)) continue;
+            if (hidden(p) || !BackupWriter.isArchiveName(n) || !Files.isRegularFile(p, NOFOLLOW)) continue;
             try {
                 Found f = manifestOf(p);
                 if (!instance.equals(f.manifest.instance())) {
@@ -86,7 +84,7 @@ public final class BackupCatalog {
     }
 
     /**
-     * Every visible {@code *.tar.gz} in the backups folder's instance folders, sorted, whether its manifest can be
+     * Every visible archive in the backups folder's instance folders, sorted, whether its manifest can be
      * read or not (what {@code backup verify --all} checks). Hidden files (partial writes) and folders are skipped.
      */
     public static List<Path> archives(Path backupsDir) throws IOException {
@@ -95,7 +93,9 @@ public final class BackupCatalog {
         for (Path dir : children(backupsDir)) {
             if (hidden(dir) || !Files.isDirectory(dir, NOFOLLOW)) continue;
             for (Path p : children(dir)) {
-                if (!hidden(p) && p.getFileName().toString().endsWith(".tar.gz") && Files.isRegularFile(p, NOFOLLOW)) {
+                if (!hidden(p)
+                        && BackupWriter.isArchiveName(p.getFileName().toString())
+                        && Files.isRegularFile(p, NOFOLLOW)) {
                     out.add(p);
                 }
             }
@@ -137,33 +137,37 @@ public final class BackupCatalog {
         return new Found(manifestFromArchive(archive), false);
     }
 
-    /** Reads the archive to its last entry and parses the manifest.json there. */
+    /**
+     * The manifest.json in the archive itself: its first entry (this agentctl's archives: only the start is read), or
+     * its last (agentctl 0.1's: read to the end).
+     */
     static Manifest manifestFromArchive(Path archive) throws IOException {
         byte[] json = null;
         String last = null;
-        try (InputStream in = Files.newInputStream(archive);
-                TarArchiveInputStream tar = new TarArchiveInputStream(
-                        new GzipCompressorInputStream(new BufferedInputStream(in, 1 << 16)),
-                        StandardCharsets.UTF_8.name())) {
+        try (InputStream in = Files.newInputStream(archive, NOFOLLOW);
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(Compression.decompress(in), StandardCharsets.UTF_8.name())) {
             TarArchiveEntry e;
+            boolean first = true;
             while ((e = tar.getNextEntry()) != null) {
                 last = e.getName();
-                if (SafeTar.normalizeName(last).equals(Manifest.ENTRY_NAME)) {
-                    if (e.getSize() > BackupVerifier.MAX_MANIFEST_BYTES)
-                        throw new IOException("manifest.json is too large");
-                    ByteArrayOutputStream out = new ByteArrayOutputStream();
-                    tar.transferTo(out);
-                    json = out.toByteArray();
+                if (TarReader.normalizeName(last).equals(Manifest.ENTRY_NAME)) {
+                    json = ArchiveCheck.readManifest(tar, e.getSize());
+                    if (first) {
+                        break; // format 2: the manifest comes first
+                    }
                 } else {
-                    json = null; // a manifest must be the last entry
+                    json = null; // format 1: a manifest must be the last entry
                 }
+                first = false;
             }
         } catch (IOException e) {
             throw new IOException(
-                    "unreadable archive" + (last == null ? "" : " after entry '" + last + "'") + ": " + e.getMessage(),
+                    "unreadable archive" + (last == null ? "" : " after entry '" + last + "'") + ": "
+                            + BackupWriter.describe(e),
                     e);
         }
-        if (json == null) throw new IOException("no manifest.json as the last entry");
+        if (json == null) throw new IOException("no manifest.json as its first or last entry");
         return Manifest.parse(json);
     }
 

@@ -2,8 +2,10 @@ package dev.agentctl.backup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentctl.io.Compression;
 import dev.agentctl.io.Hashing;
-import dev.agentctl.io.SafeTar;
+import dev.agentctl.io.TarWriter;
+import dev.agentctl.io.UntrustedDir;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -23,7 +25,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -39,31 +41,24 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /**
- * Writes one backup archive {@code <backupsDir>/<name>/<name>-<yyyyMMdd'T'HHmmss'Z'>.tar.gz} of an instance
- * folder, streaming (each file is hashed while it is copied into the tar; nothing is buffered), plus the
- * sidecar {@code <archive>.manifest.json} that lets {@link BackupCatalog} list backups without
- * decompressing them.
+ * Writes one backup archive {@code <backupsDir>/<name>/<name>-<yyyyMMdd'T'HHmmss'Z'>.tar.zst} (or .tar.gz) of an
+ * instance folder, and its sidecar {@code <archive>.manifest.json} that lets {@link BackupCatalog} list backups
+ * without opening them.
  *
- * <p>Both files are written as hidden {@code .*.partial} files (mode 0600, locked while written), fsynced,
- * and renamed into place (sidecar first, archive last, then the folder is fsynced). On any failure the
- * partial files are deleted and an {@link IOException} naming the instance and the cause is thrown;
- * existing backups are never touched. Instances can be backed up concurrently: the class has no mutable state.
+ * <p>In three steps: a {@link Snapshot} copies the folder while the instance runs; the instance is held
+ * ({@link Quiescer}) only while the snapshot takes what changed since; then the archive is written from that
+ * consistent copy, its manifest (every file with its sha256) first. Both files are written as hidden
+ * {@code .*.partial} files (0600, locked while written), synced, and renamed into place (sidecar first, archive last).
+ * On any failure the partial files and the copy are deleted and existing backups are never touched.
  */
 public final class BackupWriter {
 
-    /** Makes a live instance consistent while its files are read (pause, or stop, the container). */
+    /** Makes a live instance consistent while its changes are taken (pause, or stop, the container). */
     @FunctionalInterface
     public interface Quiescer {
-        /**
-         * Called just before the first file is read. The returned handle is closed right after the last file
-         * was read, before the manifest is written, and always, also when reading failed.
-         */
+        /** Called before the second pass; the handle is closed right after it, always, also when it failed. */
         AutoCloseable quiesce() throws Exception;
 
         static Quiescer none() {
@@ -72,13 +67,20 @@ public final class BackupWriter {
     }
 
     /** What the manifest says about the instance besides its files. Null fields are written as null. */
-    public record Metadata(String instance, Integer port, String model, String runtimeBuild, String agentctlVersion) {}
+    public record Metadata(
+            String instance,
+            Integer port,
+            String model,
+            String runtimeBuild,
+            String agentctlVersion,
+            String agentVersion,
+            String sessionLayout) {}
 
     /**
-     * @param quiesced  how long the instance was held quiescent (from quiesce() to the handle's close())
-     * @param bytesRead file content read from the instance folder
+     * @param quiesced  how long the instance was held (from quiesce() to the handle's close())
+     * @param bytesRead file content read from the instance folder, in both passes
      * @param fileCount regular files archived
-     * @param warnings  skipped special files, files that grew while read; empty normally
+     * @param warnings  skipped special files; empty normally
      */
     public record Result(
             Path archive,
@@ -94,36 +96,68 @@ public final class BackupWriter {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
     static final String SIDECAR_SUFFIX = ".manifest.json";
     static final String PARTIAL_SUFFIX = ".partial";
+    static final String STAGING_SUFFIX = ".staging";
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final FileAttribute<?> OWNER_ONLY_FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    private static final FileAttribute<?> OWNER_ONLY_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Clock clock;
+    private final Compression compression;
     private final UnaryOperator<OutputStream> archiveOutput;
 
     public BackupWriter() {
-        this(Clock.systemUTC());
+        this(Clock.systemUTC(), Compression.ZSTD);
     }
 
-    public BackupWriter(Clock clock) {
-        this(clock, UnaryOperator.identity());
+    public BackupWriter(Clock clock, Compression compression) {
+        this(clock, compression, UnaryOperator.identity());
     }
 
     /** For tests: wraps the archive's file output (e.g. to fail like a full disk). */
-    BackupWriter(Clock clock, UnaryOperator<OutputStream> archiveOutput) {
+    BackupWriter(Clock clock, Compression compression, UnaryOperator<OutputStream> archiveOutput) {
         this.clock = clock;
+        this.compression = compression;
         this.archiveOutput = archiveOutput;
     }
 
     /** The file name a backup of {@code instance} taken at {@code time} gets. */
-    public static String archiveName(String instance, Instant time) {
-        return instance + "-" + STAMP.format(time) + ".tar.gz";
+    public String archiveName(String instance, Instant time) {
+        return instance + "-" + STAMP.format(time) + compression.suffix();
     }
 
     public static Path sidecarOf(Path archive) {
         return archive.resolveSibling(archive.getFileName() + SIDECAR_SUFFIX);
+    }
+
+    /** Whether a file name is that of an archive (either compression). */
+    static boolean isArchiveName(String fileName) {
+        return Compression.ofName(fileName) != null;
+    }
+
+    /**
+     * The per-instance folder under {@code backupsDir}, made owner-only. A link there is refused, never
+     * followed: chmodding through it would change whatever it points at.
+     */
+    static Path archiveFolder(Path backupsDir, String instance) throws IOException {
+        Files.createDirectories(backupsDir);
+        Path dir = backupsDir.resolve(instance);
+        if (Files.isSymbolicLink(dir)) {
+            throw new IOException("refusing to write backups into " + dir + ": it is a symbolic link");
+        }
+        try {
+            Files.createDirectory(dir, OWNER_ONLY_DIR);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir, NOFOLLOW)) {
+                throw new IOException("refusing to write backups into " + dir + ": it is not a folder");
+            }
+        }
+        Files.getFileAttributeView(dir, PosixFileAttributeView.class, NOFOLLOW)
+                .setPermissions(PosixFilePermissions.fromString("rwx------"));
+        return dir;
     }
 
     public Result write(Path instanceDir, Path backupsDir, Metadata meta, Quiescer quiescer) throws IOException {
@@ -135,19 +169,18 @@ public final class BackupWriter {
             throw new IOException("backup of instance " + instance + " failed: " + instanceDir + " is not a folder");
         }
         Instant createdAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Path dir = backupsDir.resolve(instance);
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path dir = archiveFolder(backupsDir, instance);
         removeStalePartials(dir);
 
         String name = archiveName(instance, createdAt);
+        for (int n = 2; Files.exists(dir.resolve(name), NOFOLLOW); n++) {
+            // a second backup within the same second (rm right after backup): a name of its own
+            name = archiveName(instance, createdAt).replace(compression.suffix(), "-" + n + compression.suffix());
+        }
         Path archive = dir.resolve(name);
         Path sidecar = sidecarOf(archive);
         Path partial = dir.resolve("." + name + PARTIAL_SUFFIX);
         Path sidecarPartial = dir.resolve("." + sidecar.getFileName() + PARTIAL_SUFFIX);
-        if (Files.exists(archive, NOFOLLOW)) {
-            throw new FileAlreadyExistsException(archive.toString(), null, "a backup of that second already exists");
-        }
         FileChannel channel;
         try {
             channel = FileChannel.open(
@@ -162,17 +195,33 @@ public final class BackupWriter {
             throw new IOException("backup of instance " + instance + " failed: " + describe(e), e);
         }
         boolean sidecarPlaced = false;
+        Path staging = dir.resolve("." + name + STAGING_SUFFIX);
         try (channel;
-                FileLock lock = channel.tryLock()) {
+                FileLock lock = channel.tryLock();
+                Snapshot snap = new Snapshot(
+                        instanceDir.getParent(), instanceDir.getFileName().toString(), staging)) {
             if (lock == null) throw new IOException(partial + " is locked by another backup run");
-            Written w = writeArchive(channel, instanceDir, meta, createdAt, quiescer);
+            snap.pass();
+            Duration held = held(snap, quiescer);
+            Manifest manifest = new Manifest(
+                    Manifest.FORMAT_VERSION,
+                    meta.agentctlVersion(),
+                    instance,
+                    meta.port(),
+                    meta.model(),
+                    meta.runtimeBuild(),
+                    createdAt,
+                    meta.agentVersion(),
+                    meta.sessionLayout(),
+                    snap.items().stream().map(Snapshot.Item::entry).toList());
+            Written w = writeArchive(channel, snap, manifest, createdAt);
             channel.force(true);
 
             ObjectNode side = JSON.createObjectNode();
             side.put("archive", name);
-            side.put("archiveSize", w.archiveSize);
-            side.put("archiveSha256", w.archiveSha256);
-            side.set("manifest", w.manifest.toTree());
+            side.put("archiveSize", w.size);
+            side.put("archiveSha256", w.sha256);
+            side.set("manifest", manifest.toTree());
             try (FileChannel sc = FileChannel.open(
                     sidecarPartial,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW),
@@ -181,22 +230,14 @@ public final class BackupWriter {
                 sc.force(true);
             }
             if (Files.exists(archive, NOFOLLOW)) {
-                throw new FileAlreadyExistsException(
-                        archive.toString(), null, "a backup of that second already exists");
+                throw new FileAlreadyExistsException(archive.toString(), null, "a backup of that name already exists");
             }
             Files.move(sidecarPartial, sidecar, StandardCopyOption.ATOMIC_MOVE);
             sidecarPlaced = true;
             Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
             fsyncFolder(dir);
             return new Result(
-                    archive,
-                    sidecar,
-                    w.manifest,
-                    w.archiveSize,
-                    w.bytesRead,
-                    w.fileCount,
-                    w.quiesced,
-                    List.copyOf(w.warnings));
+                    archive, sidecar, manifest, w.size, snap.bytesRead(), snap.fileCount(), held, snap.warnings());
         } catch (Exception | Error e) {
             deleteQuietly(partial, e);
             deleteQuietly(sidecarPartial, e);
@@ -207,9 +248,79 @@ public final class BackupWriter {
         }
     }
 
+    /** The second pass while the instance is held; the hold is always released. Returns how long it was held. */
+    private static Duration held(Snapshot snap, Quiescer quiescer) throws Exception {
+        long start = System.nanoTime();
+        AutoCloseable handle = quiescer.quiesce();
+        Throwable failure = null;
+        try {
+            snap.pass();
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
+        } finally {
+            try {
+                if (handle != null) handle.close();
+            } catch (Exception closeFailure) {
+                if (failure != null) {
+                    failure.addSuppressed(closeFailure);
+                } else {
+                    throw new IOException(
+                            "releasing the held instance failed: " + describe(closeFailure), closeFailure);
+                }
+            }
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private record Written(long size, String sha256) {}
+
+    /** The archive from the consistent copy: manifest.json first, then the folder under instance/, sorted. */
+    private Written writeArchive(FileChannel channel, Snapshot snap, Manifest manifest, Instant createdAt)
+            throws IOException {
+        MessageDigest digest = Hashing.sha256();
+        CountingOutputStream counted = new CountingOutputStream(
+                new DigestOutputStream(archiveOutput.apply(Channels.newOutputStream(channel)), digest));
+        // not closed: closing would close the channel, which the caller still needs
+        OutputStream buffered = new BufferedOutputStream(counted, 1 << 16);
+        OutputStream compressed = compression.compress(
+                new Unclosing(buffered), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        TarWriter tar = new TarWriter(compressed);
+        byte[] manifestJson = manifest.toJson();
+        ArchiveCheck.requireRestorable(manifest, manifestJson.length);
+        tar.file(Manifest.ENTRY_NAME, manifestJson, 0600, FileTime.from(createdAt));
+        for (Snapshot.Item it : snap.items()) {
+            String entry = it.path().equals(".") ? Manifest.PREFIX : Manifest.PREFIX + "/" + it.path();
+            switch (it.type()) {
+                case DIR -> {
+                    tar.put(TarWriter.directory(entry, it.mode(), it.mtime()));
+                    tar.closeEntry();
+                }
+                case SYMLINK -> {
+                    tar.put(TarWriter.symlink(entry, it.target(), it.mtime()));
+                    tar.closeEntry();
+                }
+                case FILE -> {
+                    tar.put(TarWriter.regular(entry, it.size(), it.mode(), it.mtime()));
+                    try (InputStream in = Files.newInputStream(snap.copyOf(it.path()), NOFOLLOW)) {
+                        long n = in.transferTo(tar.stream());
+                        if (n != it.size()) {
+                            throw new IOException(it.path() + ": the copy changed while archived");
+                        }
+                    }
+                    tar.closeEntry();
+                }
+            }
+        }
+        tar.finish();
+        compressed.close(); // finishes the compressed stream; the channel stays open
+        buffered.flush();
+        return new Written(counted.count, Hashing.hex(digest));
+    }
+
     /**
-     * Removes {@code .*.partial} files that no running backup holds (a killed run leaves one) and sidecars whose
-     * archive is gone, in one instance's backup folder. Returns what was removed.
+     * Removes {@code .*.partial} files and {@code .*.staging} copies that no running backup holds (a killed run leaves
+     * them), and sidecars whose archive is gone, in one instance's backup folder. Returns what was removed.
      */
     public static List<Path> removeStalePartials(Path instanceBackupDir) throws IOException {
         List<Path> removed = new ArrayList<>();
@@ -225,7 +336,15 @@ public final class BackupWriter {
                     Files.deleteIfExists(p);
                     removed.add(p);
                 }
-            } else if (!n.startsWith(".") && n.endsWith(".tar.gz" + SIDECAR_SUFFIX)) {
+            } else if (n.startsWith(".") && n.endsWith(STAGING_SUFFIX)) {
+                Path owner = p.resolveSibling(n.substring(0, n.length() - STAGING_SUFFIX.length()) + PARTIAL_SUFFIX);
+                if (!Files.exists(owner, NOFOLLOW) || !inUse(owner)) {
+                    UntrustedDir.deleteTree(p);
+                    removed.add(p);
+                }
+            } else if (!n.startsWith(".")
+                    && n.endsWith(SIDECAR_SUFFIX)
+                    && isArchiveName(n.substring(0, n.length() - SIDECAR_SUFFIX.length()))) {
                 Path archive = p.resolveSibling(n.substring(0, n.length() - SIDECAR_SUFFIX.length()));
                 if (!Files.exists(archive, NOFOLLOW)) {
                     Files.deleteIfExists(p);
@@ -237,12 +356,12 @@ public final class BackupWriter {
     }
 
     /**
-     * A partial is in use while its writer holds the lock. A sidecar partial is never locked itself; it belongs
-     * to the archive partial of the same backup.
+     * A partial is in use while its writer holds the lock. A sidecar partial is never locked itself; it belongs to
+     * the archive partial of the same backup.
      */
     private static boolean inUse(Path partial) throws IOException {
         String n = partial.getFileName().toString();
-        if (n.endsWith(".tar.gz" + SIDECAR_SUFFIX + PARTIAL_SUFFIX)) {
+        if (n.endsWith(SIDECAR_SUFFIX + PARTIAL_SUFFIX)) {
             String archivePartial =
                     n.substring(0, n.length() - (SIDECAR_SUFFIX + PARTIAL_SUFFIX).length()) + PARTIAL_SUFFIX;
             Path owner = partial.resolveSibling(archivePartial);
@@ -258,180 +377,6 @@ public final class BackupWriter {
         } catch (NoSuchFileException e) {
             return false;
         }
-    }
-
-    private static final class Written {
-        Manifest manifest;
-        long archiveSize;
-        String archiveSha256;
-        long bytesRead;
-        int fileCount;
-        Duration quiesced = Duration.ZERO;
-        final List<String> warnings = new ArrayList<>();
-    }
-
-    private Written writeArchive(
-            FileChannel channel, Path instanceDir, Metadata meta, Instant createdAt, Quiescer quiescer)
-            throws Exception {
-        Written w = new Written();
-        MessageDigest archiveDigest = Hashing.sha256();
-        CountingOutputStream counted = new CountingOutputStream(
-                new DigestOutputStream(archiveOutput.apply(Channels.newOutputStream(channel)), archiveDigest));
-        // Not closed through try-with-resources: closing would close the channel, which the caller still needs.
-        OutputStream buffered = new BufferedOutputStream(counted, 1 << 16);
-        GzipCompressorOutputStream gzip = new GzipCompressorOutputStream(buffered);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(gzip, "UTF-8");
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
-
-        List<Manifest.FileEntry> entries = new ArrayList<>();
-        long start = System.nanoTime();
-        AutoCloseable quiesced = quiescer.quiesce();
-        AutoCloseable handle = quiesced != null ? quiesced : () -> {};
-        Throwable failure = null;
-        try {
-            addTree(tar, instanceDir, "", entries, w);
-        } catch (Throwable t) {
-            failure = t;
-            throw t;
-        } finally {
-            try {
-                handle.close();
-            } catch (Exception closeFailure) {
-                if (failure != null) {
-                    failure.addSuppressed(closeFailure);
-                } else {
-                    throw new IOException(
-                            "releasing the quiesced instance failed: " + describe(closeFailure), closeFailure);
-                }
-            } finally {
-                w.quiesced = Duration.ofNanos(System.nanoTime() - start);
-            }
-        }
-        Manifest manifest = new Manifest(
-                Manifest.FORMAT_VERSION,
-                meta.agentctlVersion(),
-                meta.instance(),
-                meta.port(),
-                meta.model(),
-                meta.runtimeBuild(),
-                createdAt,
-                entries);
-        byte[] json = manifest.toJson();
-        TarArchiveEntry me = new TarArchiveEntry(Manifest.ENTRY_NAME, TarConstants.LF_NORMAL);
-        me.setSize(json.length);
-        me.setMode(0100600);
-        me.setModTime(createdAt.toEpochMilli());
-        tar.putArchiveEntry(me);
-        tar.write(json);
-        tar.closeArchiveEntry();
-        tar.finish();
-        gzip.finish();
-        buffered.flush();
-        w.manifest = manifest;
-        w.archiveSize = counted.count;
-        w.archiveSha256 = Hashing.hex(archiveDigest);
-        return w;
-    }
-
-    private static void addTree(
-            TarArchiveOutputStream tar, Path dir, String rel, List<Manifest.FileEntry> out, Written w)
-            throws IOException {
-        addOne(tar, dir, rel, out, w);
-        List<Path> children;
-        try (Stream<Path> s = Files.list(dir)) {
-            children = new ArrayList<>(s.toList());
-        }
-        children.sort(
-                (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-        for (Path child : children) {
-            String childRel = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
-            if (Files.isDirectory(child, NOFOLLOW)) {
-                addTree(tar, child, childRel, out, w);
-            } else {
-                addOne(tar, child, childRel, out, w);
-            }
-        }
-    }
-
-    private static void addOne(TarArchiveOutputStream tar, Path p, String rel, List<Manifest.FileEntry> out, Written w)
-            throws IOException {
-        PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, NOFOLLOW);
-        int mode = SafeTar.modeBits(a.permissions());
-        String manifestPath = rel.isEmpty() ? "." : rel;
-        String entryName = rel.isEmpty() ? Manifest.PREFIX + "/" : Manifest.PREFIX + "/" + rel;
-        TarArchiveEntry e;
-        if (a.isDirectory()) {
-            e = new TarArchiveEntry(entryName.endsWith("/") ? entryName : entryName + "/", TarConstants.LF_DIR);
-            e.setMode(040000 | mode);
-        } else if (a.isSymbolicLink()) {
-            e = new TarArchiveEntry(entryName, TarConstants.LF_SYMLINK);
-            e.setLinkName(Files.readSymbolicLink(p).toString());
-            e.setMode(0120000 | mode);
-        } else if (a.isRegularFile()) {
-            e = new TarArchiveEntry(entryName, TarConstants.LF_NORMAL);
-            e.setMode(0100000 | mode);
-            e.setSize(a.size());
-        } else {
-            w.warnings.add("skipped " + rel + ": not a regular file, folder or symlink");
-            return;
-        }
-        // microseconds: what a PAX mtime keeps exactly, so manifest, archive and restored file agree
-        e.setModTime(FileTime.from(a.lastModifiedTime().toInstant().truncatedTo(ChronoUnit.MICROS)));
-        owner(e, p, a);
-        tar.putArchiveEntry(e);
-        String sha = null;
-        if (a.isRegularFile()) {
-            sha = copyFile(tar, p, rel, a.size(), w);
-            w.fileCount++;
-        }
-        tar.closeArchiveEntry();
-        Manifest.Type type =
-                a.isDirectory() ? Manifest.Type.DIR : a.isSymbolicLink() ? Manifest.Type.SYMLINK : Manifest.Type.FILE;
-        out.add(new Manifest.FileEntry(
-                manifestPath,
-                type,
-                a.isRegularFile() ? a.size() : 0,
-                mode,
-                e.getLastModifiedTime().toInstant(),
-                sha,
-                e.isSymbolicLink() ? e.getLinkName() : null));
-    }
-
-    private static void owner(TarArchiveEntry e, Path p, PosixFileAttributes a) {
-        try {
-            e.setUserId(((Number) Files.getAttribute(p, "unix:uid", NOFOLLOW)).longValue());
-            e.setGroupId(((Number) Files.getAttribute(p, "unix:gid", NOFOLLOW)).longValue());
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException ignored) {
-            // ownership is informational only
-        }
-        e.setUserName(a.owner().getName());
-        e.setGroupName(a.group().getName());
-    }
-
-    /** Copies exactly {@code size} bytes (the size the header promised) and returns their sha256. */
-    private static String copyFile(OutputStream tar, Path p, String rel, long size, Written w) throws IOException {
-        MessageDigest digest = Hashing.sha256();
-        byte[] buf = new byte[1 << 16];
-        long left = size;
-        try (InputStream in = Files.newInputStream(p, NOFOLLOW)) {
-            while (left > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (n < 0) {
-                    throw new IOException(rel + " shrank from " + size + " to " + (size - left)
-                            + " bytes while it was read (is the instance quiesced?)");
-                }
-                digest.update(buf, 0, n);
-                tar.write(buf, 0, n);
-                left -= n;
-                w.bytesRead += n;
-            }
-            if (in.read() >= 0) {
-                w.warnings.add(rel + " grew while it was read; archived its first " + size + " bytes");
-            }
-        }
-        return Hashing.hex(digest);
     }
 
     static void fsyncFolder(Path dir) {
@@ -450,7 +395,7 @@ public final class BackupWriter {
         }
     }
 
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         String m = e.getMessage();
         if (e instanceof NoSuchFileException || e instanceof FileAlreadyExistsException || m == null || m.isBlank()) {
             return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
@@ -475,6 +420,23 @@ public final class BackupWriter {
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
+        }
+    }
+
+    /** Lets a compressor be closed (to finish its stream) without closing what is below it. */
+    private static final class Unclosing extends FilterOutputStream {
+        Unclosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
         }
     }
 }

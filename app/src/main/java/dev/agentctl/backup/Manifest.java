@@ -11,10 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code manifest.json} written as the last entry of every backup archive.
+ * The {@code manifest.json} of a backup archive: its first entry (format 2), or its last (format 1, agentctl 0.1).
  *
  * <p>Paths are relative to the instance folder ("." is the folder itself), "/"-separated. Modes are octal
- * strings of the permission bits ("0600"), times ISO-8601 UTC.
+ * strings of the permission bits ("0600"), times ISO-8601 UTC. {@code agentVersion} and {@code sessionLayout} say
+ * which nanobot made the data and where it keeps its sessions (null when unknown).
  */
 public record Manifest(
         int formatVersion,
@@ -24,9 +25,15 @@ public record Manifest(
         String model,
         String runtimeBuild,
         Instant createdAt,
+        String agentVersion,
+        String sessionLayout,
         List<FileEntry> files) {
 
-    public static final int FORMAT_VERSION = 1;
+    /** Written by this agentctl: the manifest comes first. */
+    public static final int FORMAT_VERSION = 2;
+    /** Read too: agentctl 0.1's, manifest last. */
+    public static final int FORMAT_V1 = 1;
+
     public static final String ENTRY_NAME = "manifest.json";
     /** Name of the folder inside the archive that holds the instance's files. */
     public static final String PREFIX = "instance";
@@ -66,6 +73,20 @@ public record Manifest(
         }
     }
 
+    /** Entries (files, folders and links) the archive holds. */
+    public long entryCount() {
+        return files.size();
+    }
+
+    /** Bytes of file content the archive holds. */
+    public long byteCount() {
+        long n = 0;
+        for (FileEntry f : files) {
+            n += f.size();
+        }
+        return n;
+    }
+
     public byte[] toJson() {
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toTree());
@@ -84,6 +105,10 @@ public record Manifest(
         root.put("model", model);
         root.put("runtimeBuild", runtimeBuild);
         root.put("createdAt", createdAt.toString());
+        if (agentVersion != null) root.put("agentVersion", agentVersion);
+        if (sessionLayout != null) root.put("sessionLayout", sessionLayout);
+        root.put("entries", entryCount());
+        root.put("bytes", byteCount());
         ArrayNode list = root.putArray("files");
         for (FileEntry f : files) {
             ObjectNode o = list.addObject();
@@ -113,9 +138,9 @@ public record Manifest(
     public static Manifest fromTree(JsonNode root) throws IOException {
         if (root == null || !root.isObject()) throw new IOException("manifest.json is not a JSON object");
         int version = root.path("formatVersion").asInt(-1);
-        if (version != FORMAT_VERSION) {
-            throw new IOException(
-                    "manifest.json has formatVersion " + root.path("formatVersion") + ", expected " + FORMAT_VERSION);
+        if (version != FORMAT_VERSION && version != FORMAT_V1) {
+            throw new IOException("manifest.json has formatVersion " + root.path("formatVersion") + ", expected "
+                    + FORMAT_V1 + " or " + FORMAT_VERSION);
         }
         JsonNode filesNode = root.get("files");
         if (filesNode == null || !filesNode.isArray()) throw new IOException("manifest.json has no files list");
@@ -134,7 +159,9 @@ public record Manifest(
             if (type == Type.FILE && sha == null) throw new IOException("manifest.json: no sha256 for file " + path);
             if (type == Type.SYMLINK && target == null)
                 throw new IOException("manifest.json: no target for symlink " + path);
-            files.add(new FileEntry(path, type, f.path("size").asLong(0), mode, instant(f, "mtime"), sha, target));
+            long size = f.path("size").asLong(0);
+            if (size < 0) throw new IOException("manifest.json: negative size for " + path);
+            files.add(new FileEntry(path, type, size, mode, instant(f, "mtime"), sha, target));
         }
         Integer port = root.hasNonNull("port") ? root.get("port").asInt() : null;
         return new Manifest(
@@ -145,6 +172,8 @@ public record Manifest(
                 text(root, "model"),
                 text(root, "runtimeBuild"),
                 instant(root, "createdAt"),
+                text(root, "agentVersion"),
+                text(root, "sessionLayout"),
                 files);
     }
 

@@ -2,28 +2,32 @@ package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
 import dev.agentctl.backup.BackupCatalog;
-import dev.agentctl.backup.BackupService;
 import dev.agentctl.backup.BackupVerifier;
 import dev.agentctl.backup.Pruner;
 import dev.agentctl.backup.Retention;
-import dev.agentctl.engine.Engine;
+import dev.agentctl.engine.ContainerEngine;
+import dev.agentctl.engine.Engines;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.Validate;
+import dev.agentctl.ops.BackupService;
+import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.FleetLock;
+import dev.agentctl.ops.Holds;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
         name = "backup",
-        description = "Back up instances: one verified tar.gz per instance, consistent while it runs.",
+        description = "Back up instances: one verified archive per instance, consistent while it runs.",
         subcommands = {BackupCommand.ListBackups.class, BackupCommand.Verify.class, BackupCommand.Prune.class},
         footer = {
             "",
@@ -35,14 +39,16 @@ import picocli.CommandLine.Parameters;
             "  agentctl backup prune --keep-daily 7 --keep-weekly 4 --dry-run"
         })
 final class BackupCommand extends BaseCommand {
+    static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
     List<String> names = List.of();
 
     @Option(names = "--all", description = "Every instance (the default when no NAME is given).")
     boolean all;
 
-    @Option(names = "--to", paramLabel = "DIR", description = "Backups folder (default: fleet.yaml backups.dir).")
-    Path to;
+    @Mixin
+    BackupsDir dir;
 
     @Option(names = "--mode", paramLabel = "MODE", description = "pause (default from fleet.yaml), stop or online.")
     String mode;
@@ -59,16 +65,20 @@ final class BackupCommand extends BaseCommand {
         }
         List<Fleet.Loaded> instances = names.isEmpty()
                 ? fleet.loadAll()
-                : names.stream().map(n -> named(fleet, n)).toList();
+                : names.stream().distinct().map(n -> named(fleet, n)).toList();
         if (instances.isEmpty()) {
             out().println("No instances to back up.");
             return 0;
         }
-        Path dir = backupsDir(fleet, to);
+        Path to = dir.of(fleet);
         List<BackupService.Report> reports;
-        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10));
-                Engine engine = "online".equals(m) ? null : Engine.connect()) {
-            out().println("Backing up " + instances.size() + " instance(s) to " + dir + " (" + m + " mode)...");
+        try (FleetLock lock = lock(fleet, LOCK_WAIT);
+                ContainerEngine engine = "online".equals(m) ? null : Engines.connect()) {
+            FleetContainers containers = engine == null ? null : new FleetContainers(fleet, engine);
+            if (containers != null) {
+                new Holds(fleet).resumeStale(containers).forEach(this::note);
+            }
+            out().println("Backing up " + instances.size() + " instance(s) to " + to + " (" + m + " mode)...");
             out().flush();
             for (Fleet.Loaded l : instances) {
                 if (l.error() != null) {
@@ -76,7 +86,7 @@ final class BackupCommand extends BaseCommand {
                             + " is unreadable, backing up its folder anyway: " + l.error());
                 }
             }
-            reports = new BackupService(fleet, engine).backupFolders(instances, dir, m);
+            reports = new BackupService(fleet, containers).backupFolders(instances, to, m);
         }
         int failed = 0;
         for (BackupService.Report r : reports) {
@@ -89,7 +99,7 @@ final class BackupCommand extends BaseCommand {
                             "%s: %s (%s, %d files, %s)%n",
                             r.instance(),
                             r.archive(),
-                            StatusCommand.bytes(r.archiveSize()),
+                            Table.bytes(r.archiveSize()),
                             r.files(),
                             r.held() != null
                                     ? r.mode() + " held the container for "
@@ -107,6 +117,7 @@ final class BackupCommand extends BaseCommand {
         if (!fleet.exists(name)) {
             fleet.require(name); // throws "no instance NAME" with the list of instances
         }
+        fleet.requireRealFolder(name);
         try {
             return new Fleet.Loaded(name, fleet.load(name), null);
         } catch (AgentctlException e) {
@@ -114,49 +125,74 @@ final class BackupCommand extends BaseCommand {
         }
     }
 
-    static Path backupsDir(Fleet fleet, Path to) {
-        return to != null ? to.toAbsolutePath() : fleet.backupsDir();
+    /**
+     * An instance name for the backup listings: one with a folder, or one that has backups (of a removed instance);
+     * else a clear "no such instance".
+     */
+    static String instanceOrBackups(Fleet fleet, Path backups, String name) {
+        Validate.name(name);
+        if (!fleet.exists(name) && !Files.isDirectory(backups.resolve(name))) {
+            throw AgentctlException.badInput("no instance '" + name + "' and no backups of one in " + backups
+                    + (fleet.instanceNames().isEmpty()
+                            ? ""
+                            : " (instances: " + String.join(", ", fleet.instanceNames()) + ")"));
+        }
+        return name;
     }
+
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.LOCKED);
+    }
+
+    record BackupView(String instance, String createdAt, long size, String path) {}
 
     @Command(
             name = "list",
             description = "List backups (newest first), from their manifests.",
-            footer = {"", "Examples:", "  agentctl backup list", "  agentctl backup list alice --json"})
+            footer = {
+                "",
+                "Examples:",
+                "  agentctl backup list",
+                "  agentctl backup list alice --json",
+                "  agentctl backup list -q | head -1"
+            })
     static final class ListBackups extends BaseCommand {
         @Parameters(paramLabel = "NAME", arity = "0..1")
         String name;
 
-        @Option(names = "--to", paramLabel = "DIR", description = "Backups folder (default: fleet.yaml backups.dir).")
-        Path to;
+        @Mixin
+        BackupsDir dir;
 
-        @Option(names = "--json", description = "JSON output.")
-        boolean json;
+        @Mixin
+        OutputOptions output;
 
         @Override
-        public Integer call() throws Exception {
+        public Integer call() throws IOException {
             Fleet fleet = fleet();
-            Path dir = backupsDir(fleet, to);
-            BackupCatalog.Listing l =
-                    name == null ? BackupCatalog.listAll(dir) : BackupCatalog.list(dir, Validate.name(name));
-            if (json) {
-                List<Map<String, Object>> rows = new ArrayList<>();
-                for (BackupCatalog.Backup b : l.backups()) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("instance", b.instance());
-                    m.put("createdAt", b.createdAt().toString());
-                    m.put("size", b.size());
-                    m.put("path", b.archive().toString());
-                    rows.add(m);
-                }
-                printJson(rows);
-            } else if (l.backups().isEmpty()) {
-                out().println("No backups in " + dir + ". Make one: agentctl backup");
-            } else {
-                Table t = new Table("INSTANCE", "CREATED (UTC)", "SIZE", "FILE");
-                l.backups()
-                        .forEach(b -> t.row(b.instance(), b.createdAt(), StatusCommand.bytes(b.size()), b.archive()));
-                t.print(out());
-            }
+            Path to = dir.of(fleet);
+            BackupCatalog.Listing l = name == null
+                    ? BackupCatalog.listAll(to)
+                    : BackupCatalog.list(to, instanceOrBackups(fleet, to, name));
+            output.print(
+                    out(),
+                    l.backups(),
+                    b -> b.archive().toString(),
+                    b -> new BackupView(
+                            b.instance(),
+                            b.createdAt().toString(),
+                            b.size(),
+                            b.archive().toString()),
+                    rows -> {
+                        if (rows.isEmpty()) {
+                            out().println("No backups" + (name == null ? "" : " of " + name) + " in " + to
+                                    + ". Make one: agentctl backup" + (name == null ? "" : " " + name));
+                            return;
+                        }
+                        Table t = new Table("INSTANCE", "CREATED (UTC)", "SIZE", "FILE");
+                        rows.forEach(b -> t.row(b.instance(), b.createdAt(), Table.bytes(b.size()), b.archive()));
+                        t.print(out());
+                    });
             l.problems().forEach(p -> err().println("agentctl: " + p));
             return l.problems().isEmpty() ? 0 : AgentctlException.FAILED;
         }
@@ -172,32 +208,45 @@ final class BackupCommand extends BaseCommand {
                 "  agentctl backup verify --all"
             })
     static final class Verify extends BaseCommand {
-        @Parameters(paramLabel = "FILE", arity = "0..*")
-        List<Path> files = List.of();
+        @Parameters(
+                paramLabel = "FILE|NAME",
+                arity = "0..*",
+                description = "Backup files, or instances (every backup of each).")
+        List<String> given = List.of();
 
         @Option(names = "--all", description = "Every backup in the backups folder.")
         boolean all;
 
-        @Option(
-                names = "--to",
-                paramLabel = "DIR",
-                description = "Backups folder for --all (default: fleet.yaml backups.dir).")
-        Path to;
+        @Mixin
+        BackupsDir dir;
 
         @Override
         public Integer call() throws Exception {
-            List<Path> targets = new ArrayList<>(files);
+            List<Path> targets = new ArrayList<>();
             if (all) {
-                targets.addAll(BackupCatalog.archives(backupsDir(fleet(), to)));
-            } else if (files.isEmpty()) {
-                throw AgentctlException.badInput("give backup files to verify, or --all");
+                targets.addAll(BackupCatalog.archives(dir.of(fleet())));
+            } else if (given.isEmpty()) {
+                throw AgentctlException.badInput("give backup files or instance names to verify, or --all");
+            }
+            for (String g : given) {
+                Path file = Path.of(g);
+                if (Files.isRegularFile(file)) {
+                    targets.add(file);
+                } else if (!g.contains("/") && !g.contains(".")) {
+                    Fleet fleet = fleet();
+                    Path to = dir.of(fleet);
+                    BackupCatalog.list(to, instanceOrBackups(fleet, to, g)).backups().stream()
+                            .map(BackupCatalog.Backup::archive)
+                            .forEach(targets::add);
+                } else {
+                    throw AgentctlException.badInput("no backup file '" + g + "'");
+                }
             }
             int bad = 0;
             for (Path f : targets) {
                 BackupVerifier.Result r = BackupVerifier.check(f);
                 if (r.ok()) {
-                    out().println("ok    " + f + " (" + r.entries() + " entries, " + StatusCommand.bytes(r.bytes())
-                            + ")");
+                    out().println("ok    " + f + " (" + r.entries() + " entries, " + Table.bytes(r.bytes()) + ")");
                 } else {
                     bad++;
                     err().println("BAD   " + f + ": " + String.join("; ", r.problems()));
@@ -230,8 +279,8 @@ final class BackupCommand extends BaseCommand {
         @Option(names = "--all", description = "Every instance's backups (the default).")
         boolean all;
 
-        @Option(names = "--to", paramLabel = "DIR")
-        Path to;
+        @Mixin
+        BackupsDir dir;
 
         @Option(names = "--keep-last", paramLabel = "N")
         Integer last;
@@ -292,7 +341,7 @@ final class BackupCommand extends BaseCommand {
                     z(weekly),
                     z(monthly),
                     z(yearly),
-                    within == null ? null : Validate.duration(within));
+                    within == null ? null : Validate.duration("--keep-within", within));
         }
 
         private static int z(Integer n) {
@@ -302,15 +351,15 @@ final class BackupCommand extends BaseCommand {
         @Override
         public Integer call() throws Exception {
             Fleet fleet = fleet();
-            names.forEach(Validate::name);
             if (all && !names.isEmpty()) {
                 throw AgentctlException.badInput("give instance names or --all, not both");
             }
+            Path to = dir.of(fleet);
+            names.forEach(n -> instanceOrBackups(fleet, to, n));
             Retention.Policy p = policy(fleet.config().backups());
-            Path dir = backupsDir(fleet, to);
             Pruner.Outcome o;
-            try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10))) {
-                o = Pruner.prune(dir, names, p, dryRun);
+            try (FleetLock lock = lock(fleet, LOCK_WAIT)) {
+                o = Pruner.prune(to, names, p, dryRun);
             }
             for (Retention.Decision<BackupCatalog.Backup> d : o.decisions()) {
                 String file = d.item().archive().getFileName().toString();
@@ -322,6 +371,11 @@ final class BackupCommand extends BaseCommand {
             out().println((dryRun ? "Would remove " : "Removed ") + o.removed() + " backup(s).");
             o.problems().forEach(pr -> err().println("agentctl: " + pr));
             return o.problems().isEmpty() ? 0 : AgentctlException.FAILED;
+        }
+
+        @Override
+        List<Integer> codes() {
+            return codes(AgentctlException.LOCKED);
         }
     }
 }

@@ -1,7 +1,11 @@
 package dev.agentctl.cli;
 
+import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
+import dev.agentctl.fleet.Fleet;
+import dev.agentctl.ops.FleetLock;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 @Command(
@@ -11,12 +15,17 @@ import picocli.CommandLine.Command;
 final class ComposeCommand extends BaseCommand {
     @Override
     public Integer call() {
-        dev.agentctl.fleet.Fleet fleet = fleet();
+        Fleet fleet = fleet();
         Path file;
-        try (var lock = lock(fleet)) {
+        try (FleetLock lock = lock(fleet)) {
             file = ComposeFiles.write(fleet);
         }
         out().println("Wrote " + file);
-        return 0;
+        return Selection.of(fleet, List.of()).reportUnreadable(err()) ? AgentctlException.FAILED : 0;
+    }
+
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.LOCKED);
     }
 }

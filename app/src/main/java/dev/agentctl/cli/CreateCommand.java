@@ -4,14 +4,15 @@ import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.fleet.Providers;
 import dev.agentctl.fleet.Scaffolder;
-import dev.agentctl.fleet.Validate;
+import dev.agentctl.fleet.Souls;
+import dev.agentctl.ops.FleetLock;
 import dev.agentctl.spec.SpecBuilder;
 import java.io.Console;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -21,9 +22,9 @@ import picocli.CommandLine.Parameters;
         footer = {
             "",
             "Examples:",
-            "  agentctl create alice 18790 gpt-4o-mini --soul expert",
+            "  agentctl create alice 18790 gpt-4o-mini --soul expert --env OPENAI_API_KEY",
             "  agentctl create bob                       # first free port, fleet's default model and soul",
-            "  agentctl create carol --provider anthropic --env ANTHROPIC_API_KEY=sk-... --memory 512m",
+            "  agentctl create carol --provider anthropic --env-file carol.env --memory 512m",
             "  agentctl create dave --soul ./my-persona.md"
         })
 final class CreateCommand extends BaseCommand {
@@ -49,16 +50,19 @@ final class CreateCommand extends BaseCommand {
             description = "assistant, expert, creative, custom, or a path to a .md file.")
     String soul;
 
-    @Option(names = "--provider", paramLabel = "P", description = "nanobot provider (default: the fleet's).")
+    @Option(
+            names = "--provider",
+            paramLabel = "P",
+            description = "nanobot provider (default: the fleet's), e.g. openai, anthropic, openrouter, ollama.")
     String provider;
 
-    @Option(names = "--env", paramLabel = "KEY=VALUE", description = "A secret for the instance's .env (repeatable).")
-    List<String> env = List.of();
+    @Mixin
+    EnvOptions env;
 
-    @Option(names = "--cpus", paramLabel = "N")
+    @Option(names = "--cpus", paramLabel = "N", description = "CPU limit, like 0.5 or 2 (at most this host's CPUs).")
     String cpus;
 
-    @Option(names = "--memory", paramLabel = "SIZE", description = "Like 512m or 1g.")
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory limit, like 512m or 1g.")
     String memory;
 
     @Option(
@@ -78,32 +82,28 @@ final class CreateCommand extends BaseCommand {
         if (interactive) {
             soul = askSoul();
         }
-        Scaffolder.Request req =
-                new Scaffolder.Request(name, port, model, soul, provider, envPairs(env), cpus, memory, bind);
+        Scaffolder.Request req = new Scaffolder.Request(
+                name, port, model, soul, provider, env.values(globals().env), cpus, memory, bind);
         Instance i;
-        try (var lock = lock(fleet)) {
+        try (FleetLock lock = lock(fleet)) {
             i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, inst)));
             ComposeFiles.write(fleet);
         }
-        out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", soul "
-                + i.soul() + ")");
+        out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", provider "
+                + i.provider() + ", soul " + i.soul() + ")");
         out().println("  folder:  " + i.dir());
-        String keyVar = Validate.apiKeyVar(i.provider());
-        if (i.env().getOrDefault(keyVar, "").isEmpty()) {
-            out().println("  secrets: put " + keyVar + " in " + i.envFile() + "  (or: agentctl set " + i.name()
-                    + " --env " + keyVar + "=...)");
+        String keyVar = Providers.keyVariable(i.provider());
+        if (Providers.needsKey(i.provider()) && i.env().getOrDefault(keyVar, "").isEmpty()) {
+            out().println("  missing: " + keyVar + " (the agent cannot start without it): agentctl set " + i.name()
+                    + " --env " + keyVar);
         }
         out().println("  start:   agentctl up " + i.name());
         return 0;
     }
 
-    static Map<String, String> envPairs(List<String> pairs) {
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String p : pairs) {
-            String[] kv = Validate.envPair(p);
-            env.put(kv[0], kv[1]);
-        }
-        return env;
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.LOCKED);
     }
 
     private String askSoul() {
@@ -112,15 +112,15 @@ final class CreateCommand extends BaseCommand {
             throw AgentctlException.badInput("--interactive needs a terminal; give --soul instead");
         }
         c.printf("Persona for %s:%n", name);
-        for (int n = 0; n < Scaffolder.SOULS.size(); n++) {
-            c.printf("  %d) %s%n", n + 1, Scaffolder.SOULS.get(n));
+        for (int n = 0; n < Souls.NAMES.size(); n++) {
+            c.printf("  %d) %s%n", n + 1, Souls.NAMES.get(n));
         }
-        String a = c.readLine("Choose 1-%d [1]: ", Scaffolder.SOULS.size());
+        String a = c.readLine("Choose 1-%d [1]: ", Souls.NAMES.size());
         if (a == null || a.isBlank()) {
-            return Scaffolder.SOULS.get(0);
+            return Souls.NAMES.get(0);
         }
         try {
-            return Scaffolder.SOULS.get(Integer.parseInt(a.trim()) - 1);
+            return Souls.NAMES.get(Integer.parseInt(a.trim()) - 1);
         } catch (RuntimeException e) {
             return a.trim();
         }

@@ -2,39 +2,40 @@ package dev.agentctl.cli;
 
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
-import java.util.ArrayList;
+import dev.agentctl.fleet.Validate;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(
         name = "list",
         aliases = "ls",
         description = "List the fleet's instances (from disk; Docker is not needed).",
-        footer = {"", "Examples:", "  agentctl list", "  agentctl list --json | jq -r '.[].name'"})
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl list",
+            "  agentctl list -q",
+            "  agentctl list --format '{{.name}}\\t{{.port}}'",
+            "  agentctl list --json | jq -r '.[].name'"
+        })
 final class ListCommand extends BaseCommand {
-    @Option(names = "--json", description = "JSON output.")
-    boolean json;
+    @Mixin
+    OutputOptions output;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         Fleet fleet = fleet();
         List<Fleet.Loaded> all = fleet.loadAll();
-        if (json) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (Fleet.Loaded l : all) {
-                rows.add(
-                        l.instance() == null
-                                ? Map.of("name", l.name(), "error", l.error())
-                                : ShowCommand.summary(fleet, l.instance()));
+        output.print(out(), all, Fleet.Loaded::name, l -> view(fleet, l), rows -> {
+            if (rows.isEmpty()) {
+                out().println("No instances yet. Create one: agentctl create alice");
+                return;
             }
-            printJson(rows);
-        } else if (all.isEmpty()) {
-            out().println("No instances yet. Create one: agentctl create alice");
-        } else {
             Table t = new Table("NAME", "PORT", "MODEL", "SOUL", "CPUS", "MEMORY", "CREATED");
-            for (Fleet.Loaded l : all) {
+            for (Fleet.Loaded l : rows) {
                 Instance i = l.instance();
                 if (i != null) {
                     t.row(
@@ -42,13 +43,13 @@ final class ListCommand extends BaseCommand {
                             i.port(),
                             i.model(),
                             i.soul(),
-                            i.effectiveCpus(fleet.config()),
+                            Validate.number(i.effectiveCpus(fleet.config())),
                             i.effectiveMemory(fleet.config()),
                             i.created());
                 }
             }
             t.print(out());
-        }
+        });
         int bad = 0;
         for (Fleet.Loaded l : all) {
             if (l.error() != null) {
@@ -57,5 +58,15 @@ final class ListCommand extends BaseCommand {
             }
         }
         return bad == 0 ? 0 : 1;
+    }
+
+    private static Object view(Fleet fleet, Fleet.Loaded l) {
+        if (l.instance() != null) {
+            return InstanceView.of(fleet, l.instance());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", l.name());
+        m.put("error", l.error());
+        return m;
     }
 }

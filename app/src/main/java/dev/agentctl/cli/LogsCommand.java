@@ -2,10 +2,12 @@ package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
 import dev.agentctl.engine.ContainerInfo;
-import dev.agentctl.engine.Engine;
+import dev.agentctl.engine.LogQuery;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Validate;
+import dev.agentctl.ops.FleetContainers;
+import dev.agentctl.spec.ContainerSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,19 +17,16 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "logs",
-        description = "Show an instance's logs; with -f and no name, follow all instances (prefixed, like compose).",
+        description = "Show instances' logs; with several (or none: all), lines are prefixed, like compose.",
         footer = {
             "",
             "Examples:",
-            "  agentctl logs alice --tail 50",
+            "  agentctl logs alice -n 50",
             "  agentctl logs -f",
             "  agentctl logs bob --since 10m --timestamps"
         })
 final class LogsCommand extends EngineCommand {
-    @Parameters(
-            paramLabel = "NAME",
-            arity = "0..*",
-            description = "Instances (default: all; needs -f or --tail for more than one).")
+    @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")
     List<String> names = List.of();
 
     @Option(
@@ -35,8 +34,11 @@ final class LogsCommand extends EngineCommand {
             description = "Keep printing new lines.")
     boolean follow;
 
-    @Option(names = "--tail", paramLabel = "N", description = "Only the last N lines.")
-    Integer tail;
+    @Option(
+            names = {"-n", "--tail"},
+            paramLabel = "N",
+            description = "Only the last N lines, or all (default: all).")
+    String tail = "all";
 
     @Option(names = "--since", paramLabel = "D", description = "Only lines newer than this (e.g. 10m, 2h).")
     String since;
@@ -47,25 +49,36 @@ final class LogsCommand extends EngineCommand {
     boolean timestamps;
 
     @Override
-    protected int run(Fleet fleet, Engine engine) throws Exception {
-        if (tail != null && tail < 0) {
-            throw AgentctlException.badInput("invalid --tail '" + tail + "': use 0 or more");
+    protected int run(Fleet fleet, FleetContainers containers) throws Exception {
+        Integer lines = null;
+        if (!"all".equals(tail)) {
+            try {
+                lines = Integer.parseInt(tail);
+            } catch (NumberFormatException e) {
+                lines = -1;
+            }
+            if (lines < 0) {
+                throw AgentctlException.badInput("invalid --tail '" + tail + "': use a number (0 or more) or all");
+            }
         }
         Integer sinceEpoch = since == null
                 ? null
-                : (int) Instant.now().minus(Validate.duration(since)).getEpochSecond();
-        List<Instance> instances = UpCommand.select(fleet, names);
-        List<ContainerInfo> containers = new ArrayList<>();
+                : (int) Instant.now().minus(Validate.duration("--since", since)).getEpochSecond();
+        LogQuery q = new LogQuery(follow, lines, sinceEpoch, timestamps);
+        Selection selection = Selection.of(fleet, names);
+        selection.reportUnreadable(err());
+        List<Instance> instances = selection.instances();
+        List<ContainerInfo> found = new ArrayList<>();
         for (Instance i : instances) {
-            dev.agentctl.ops.FleetContainers.find(fleet, engine, i.name()).ifPresentOrElse(containers::add, () -> {
+            containers.find(i.name()).ifPresentOrElse(found::add, () -> {
                 if (!names.isEmpty()) {
                     throw AgentctlException.badInput(
                             "instance '" + i.name() + "' has no container yet: run 'agentctl up " + i.name() + "'");
                 }
             });
         }
-        if (containers.size() == 1 && names.size() == 1) {
-            engine.logs(containers.get(0).id(), follow, tail, sinceEpoch, timestamps, line -> {
+        if (found.size() == 1 && names.size() == 1) {
+            containers.engine().logs(found.get(0).id(), q, line -> {
                 synchronized (this) {
                     out().println(line);
                     out().flush();
@@ -73,16 +86,14 @@ final class LogsCommand extends EngineCommand {
             });
             return 0;
         }
-        int width = containers.stream()
-                .mapToInt(c ->
-                        c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE).length())
+        int width = found.stream()
+                .mapToInt(c -> c.label(ContainerSpec.LABEL_INSTANCE).length())
                 .max()
                 .orElse(0);
         List<Thread> threads = new ArrayList<>();
-        for (ContainerInfo c : containers) {
-            String prefix =
-                    String.format("%-" + width + "s | ", c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE));
-            Thread t = new Thread(() -> engine.logs(c.id(), follow, tail, sinceEpoch, timestamps, line -> {
+        for (ContainerInfo c : found) {
+            String prefix = String.format("%-" + width + "s | ", c.label(ContainerSpec.LABEL_INSTANCE));
+            Thread t = new Thread(() -> containers.engine().logs(c.id(), q, line -> {
                 synchronized (this) {
                     out().println(prefix + line);
                     out().flush();
@@ -94,6 +105,6 @@ final class LogsCommand extends EngineCommand {
         for (Thread t : threads) {
             t.join();
         }
-        return 0;
+        return selection.unreadable().isEmpty() ? 0 : AgentctlException.FAILED;
     }
 }

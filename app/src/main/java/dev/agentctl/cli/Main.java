@@ -2,22 +2,27 @@ package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 @Command(
         name = "agentctl",
-        mixinStandardHelpOptions = true,
-        scope = CommandLine.ScopeType.INHERIT,
-        versionProvider = Main.Version.class,
-        description = "Runs a fleet of nanobot AI-agent instances on one Docker host.",
+        versionProvider = Main.VersionText.class,
+        description = "Runs a fleet of nanobot AI-agent instances on Docker.",
         subcommands = {
             InitCommand.class,
             CreateCommand.class,
             ListCommand.class,
             ShowCommand.class,
+            ConfigCommand.class,
+            PortCommand.class,
             SetCommand.class,
             RmCommand.class,
+            TrashCommand.class,
             ComposeCommand.class,
             RuntimeCommand.class,
             UpCommand.class,
@@ -31,29 +36,74 @@ import picocli.CommandLine.Command;
             BackupCommand.class,
             RestoreCommand.class,
             MigrateCommand.class,
-            CompletionCommand.class
-        },
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            " 0:ok",
-            " 1:failed",
-            " 2:bad input or usage",
-            " 3:Docker engine unreachable",
-            " 4:something unhealthy (status, up, maintain, doctor)",
-            " 5:another agentctl holds the fleet lock"
+            CompletionCommand.class,
+            CompletionCommand.Candidates.class,
+            HelpCommand.class
         },
         footer = {
             "",
             "Examples:",
             "  agentctl init ~/agents && cd ~/agents",
-            "  agentctl create alice 18790 gpt-4o-mini --soul expert",
-            "  agentctl list",
+            "  agentctl create alice 18790 gpt-4o-mini --soul expert --env OPENAI_API_KEY",
+            "  agentctl runtime build && agentctl up && agentctl status",
             "",
-            "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder holding fleet.yaml."
+            "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder",
+            "holding fleet.yaml.",
+            "Run 'agentctl help COMMAND' (or COMMAND --help) for a command's options and examples."
         })
 public final class Main implements Runnable {
+    final Globals globals = new Globals();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help.")
+    boolean help;
+
+    @Option(
+            names = {"-V", "--version"},
+            versionHelp = true,
+            description = "Print agentctl's version.")
+    boolean version;
+
+    @Option(
+            names = "--root",
+            paramLabel = "DIR",
+            scope = ScopeType.INHERIT,
+            order = 100,
+            description = "Fleet root (default: $AGENTCTL_ROOT, else the nearest parent folder holding fleet.yaml).")
+    void root(Path p) {
+        globals.root = p;
+    }
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, order = 101, description = "Print stack traces on errors.")
+    void debug(boolean b) {
+        globals.debug = b;
+    }
+
+    @Option(
+            names = "--wait",
+            paramLabel = "D",
+            scope = ScopeType.INHERIT,
+            order = 102,
+            description = "How long to wait for the fleet lock when another agentctl holds it, like 30s or 5m"
+                    + " (default 2m; 10m for backup and restore).")
+    void lockWait(String d) {
+        globals.lockWait = d;
+    }
+
+    @Option(
+            names = "--no-wait",
+            scope = ScopeType.INHERIT,
+            order = 103,
+            description = "Never wait: exit 5 at once when another agentctl holds the fleet lock (up: also do not"
+                    + " wait for health).")
+    void noWait(boolean b) {
+        globals.noWait = b;
+    }
 
     @Override
     public void run() {
@@ -65,11 +115,19 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         realStdio = true;
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(args, out, err));
     }
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, out, err, System.getenv());
+    }
+
+    /** As {@link #execute(String[], PrintWriter, PrintWriter)}, reading {@code env} as the environment. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, java.util.Map<String, String> env) {
         CommandLine cl = commandLine();
+        ((Main) cl.getCommand()).globals.env = env;
         cl.setOut(out);
         cl.setErr(err);
         int code = cl.execute(args);
@@ -82,19 +140,31 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::onException);
         cl.setParameterExceptionHandler(Main::onBadUsage);
+        HelpLayout.install(cl);
         return cl;
     }
 
     private static int onBadUsage(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
-        cmd.getErr()
-                .println("agentctl: " + e.getMessage().split("\n")[0] + " (see '"
-                        + cmd.getCommandSpec().qualifiedName() + " --help')");
+        String line = "agentctl: " + firstLine(e.getMessage());
+        if (e instanceof CommandLine.UnmatchedArgumentException u) {
+            List<String> near = u.getSuggestions();
+            if (!near.isEmpty()) {
+                line += "; did you mean " + String.join(" or ", near.subList(0, Math.min(3, near.size()))) + "?";
+            }
+        }
+        cmd.getErr().println(line + " (see 'agentctl help" + sub(cmd) + "')");
         return AgentctlException.BAD_INPUT;
     }
 
+    /** " backup list" for that command, "" for the root. */
+    private static String sub(CommandLine cmd) {
+        String q = cmd.getCommandSpec().qualifiedName(" ");
+        return q.equals("agentctl") ? "" : q.substring("agentctl".length());
+    }
+
     private static int onException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-        boolean debug = cmd.getCommand() instanceof BaseCommand b && b.common.debug;
+        boolean debug = cmd.getCommandSpec().root().userObject() instanceof Main m && m.globals.debug;
         PrintWriter err = cmd.getErr();
         if (e instanceof AgentctlException a) {
             err.println("agentctl: " + firstLine(a.getMessage()));
@@ -111,14 +181,14 @@ public final class Main implements Runnable {
         return AgentctlException.FAILED;
     }
 
-    /** Error output is one line: foreign messages (the daemon's JSON, a stack of causes) are cut to their first. */
+    /** Error output is one line: foreign messages (a stack of causes) are cut to their first. */
     static String firstLine(String message) {
         return message == null
                 ? ""
                 : message.strip().lines().findFirst().orElse("").strip();
     }
 
-    static final class Version implements CommandLine.IVersionProvider {
+    static final class VersionText implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             return new String[] {"agentctl " + dev.agentctl.Version.get(), "Java " + System.getProperty("java.version")

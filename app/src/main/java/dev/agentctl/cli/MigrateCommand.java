@@ -1,8 +1,8 @@
 package dev.agentctl.cli;
 
-import dev.agentctl.backup.Migrator;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.Migrator;
 import dev.agentctl.spec.SpecBuilder;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
         description = "Import a single-instance nanobot folder (~/.nanobot) as a fleet instance.",
         footer = {
             "",
-            "Literal API keys and channel tokens move from config.json into the instance's .env behind ${VAR}.",
+            "Literal API keys and channel tokens move from config.json into the instance's .env,",
+            "and config.json refers to them as $${VAR}.",
             "",
             "Examples:",
             "  agentctl migrate alice",
@@ -55,5 +56,10 @@ final class MigrateCommand extends BaseCommand {
         }
         out().println("  start it:  agentctl up " + m.instance().name());
         return 0;
+    }
+
+    @Override
+    java.util.List<Integer> codes() {
+        return codes(dev.agentctl.AgentctlException.LOCKED);
     }
 }

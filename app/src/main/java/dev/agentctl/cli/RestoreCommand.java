@@ -1,24 +1,28 @@
 package dev.agentctl.cli;
 
-import dev.agentctl.backup.RestoreService;
+import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
-import dev.agentctl.engine.Engine;
+import dev.agentctl.engine.ContainerEngine;
+import dev.agentctl.engine.Engines;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.FleetLock;
+import dev.agentctl.ops.RestoreService;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
         name = "restore",
-        description = "Restore an instance from a backup (verified first, swapped in atomically).",
+        description = "Restore an instance from a backup (checked in full first, swapped in atomically).",
         footer = {
             "",
             "Examples:",
             "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --as alice2",
-            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --force   # replace alice (backed up first)"
+            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --force",
+            "      # replaces alice (backed up first)"
         })
 final class RestoreCommand extends BaseCommand {
     @Parameters(paramLabel = "FILE")
@@ -39,13 +43,16 @@ final class RestoreCommand extends BaseCommand {
     @Override
     public Integer call() {
         Fleet fleet = fleet();
-        Engine[] engine = {null};
-        try (FleetLock lock = FleetLock.acquire(fleet, Duration.ofMinutes(10))) {
+        ContainerEngine[] engine = {null};
+        try (FleetLock lock = lock(fleet, BackupCommand.LOCK_WAIT)) {
             RestoreService.Restored r = new RestoreService(
-                            fleet, () -> engine[0] = Engine.connect(), line -> out().println("  " + line))
+                            fleet,
+                            () -> new FleetContainers(fleet, engine[0] = Engines.connect()),
+                            line -> out().println("  " + line))
                     .restore(file, as, port, force);
             ComposeFiles.write(fleet);
-            boolean healthy = r.health() == null || "healthy".equals(r.health()) || "running".equals(r.health());
+            r.warnings().forEach(w -> err().println("agentctl: warning: " + w));
+            boolean healthy = r.health() == null || "healthy".equals(r.health());
             out().println("Restored " + r.name() + " on port " + r.port()
                     + (r.safetyBackup() == null ? "" : "; the replaced data is in " + r.safetyBackup())
                     + (r.health() == null
@@ -54,11 +61,16 @@ final class RestoreCommand extends BaseCommand {
                                     ? ". It is running again."
                                     : ". It was started again but is NOT healthy (" + r.health()
                                             + "): see agentctl logs " + r.name()));
-            return healthy ? 0 : dev.agentctl.AgentctlException.UNHEALTHY;
+            return healthy ? 0 : AgentctlException.UNHEALTHY;
         } finally {
             if (engine[0] != null) {
                 engine[0].close();
             }
         }
+    }
+
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.UNHEALTHY, AgentctlException.LOCKED);
     }
 }

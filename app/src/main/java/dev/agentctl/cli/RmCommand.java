@@ -1,27 +1,31 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
-import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Validate;
+import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.FleetLock;
 import dev.agentctl.ops.InstanceRemoval;
 import java.io.Console;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
         name = "rm",
-        description = "Remove an instance: its folder goes to instances/.trash/ (or is deleted with --purge).",
+        description = "Remove an instance: its container, and its folder into instances/.trash/ (or deleted with"
+                + " --purge), after a final backup.",
         footer = {
             "",
             "Examples:",
             "  agentctl rm bob            # asks on a terminal",
-            "  agentctl rm bob --yes --purge"
+            "  agentctl rm bob --yes --purge",
+            "  agentctl trash restore bob # brings it back"
         })
-final class RmCommand extends BaseCommand {
+final class RmCommand extends EngineCommand {
     @Parameters(paramLabel = "NAME")
     String name;
 
@@ -36,14 +40,14 @@ final class RmCommand extends BaseCommand {
     @Option(names = "--no-backup", description = "Skip the final backup taken before removing.")
     boolean noBackup;
 
+    @Mixin
+    StopTimeout timeout;
+
     @Override
-    public Integer call() {
-        Fleet fleet = fleet();
-        if (!fleet.exists(Validate.name(name))) {
-            fleet.require(name);
-        }
+    protected int run(Fleet fleet, FleetContainers containers) {
+        fleet.require(Validate.name(name));
         if (!yes) {
-            Console c = System.console();
+            Console c = Main.realStdio ? System.console() : null;
             if (c == null) {
                 throw AgentctlException.badInput(
                         "refusing to remove '" + name + "' without --yes (no terminal to ask on)");
@@ -55,28 +59,20 @@ final class RmCommand extends BaseCommand {
             }
         }
         Path where;
-        try (FleetLock lock = lock(fleet);
-                Engine engine = connect(fleet)) {
-            where = InstanceRemoval.remove(fleet, engine, name, purge, !noBackup, out()::println);
+        try (FleetLock lock = lock(fleet)) {
+            where = InstanceRemoval.remove(
+                    fleet, containers, name, purge, !noBackup, timeout.duration(), out()::println);
         }
         out().println(
                         purge
                                 ? "Removed " + name + " and deleted its data."
-                                : "Removed " + name + "; its folder is now " + where);
+                                : "Removed " + name + "; its folder is now " + where + " (agentctl trash restore "
+                                        + name + ")");
         return 0;
     }
 
-    /** The engine, or null (with a note) when none answers: the folder can still be removed. */
-    private Engine connect(Fleet fleet) {
-        try {
-            return Engine.connect();
-        } catch (AgentctlException e) {
-            if (e.exitCode() != AgentctlException.ENGINE_UNREACHABLE) {
-                throw e;
-            }
-            err().println("agentctl: note: " + e.getMessage() + "; if " + name
-                    + " has a container, remove it with: docker rm -f " + fleet.containerName(name));
-            return null;
-        }
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.LOCKED);
     }
 }

@@ -1,9 +1,13 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
-import dev.agentctl.engine.Engine;
+import dev.agentctl.engine.EngineException;
 import dev.agentctl.fleet.Fleet;
-import dev.agentctl.runtime.RuntimeManager;
+import dev.agentctl.ops.FleetContainers;
+import dev.agentctl.ops.FleetLock;
+import dev.agentctl.runtime.RuntimeBuilder;
+import dev.agentctl.runtime.RuntimeBuilds;
+import dev.agentctl.runtime.RuntimeVerifier;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -26,17 +30,22 @@ import picocli.CommandLine.Option;
             "  agentctl runtime verify",
             "  agentctl runtime rollback"
         })
-final class RuntimeCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
+final class RuntimeCommand extends BaseCommand {
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(out());
+        return 0;
     }
 
     static String mb(long bytes) {
         return String.format("%.1f MB", bytes / 1e6);
+    }
+
+    /** Build output as a terminal shows it, or plain: no escape codes when not on a colour terminal. */
+    static String plain(String line, boolean colour) {
+        return colour
+                ? line
+                : line.replaceAll("\u001B\\[[0-9;?]*[ -/]*[@-~]", "").replaceAll("\u001B[()][0-9A-Za-z]", "");
     }
 
     @Command(
@@ -56,21 +65,25 @@ final class RuntimeCommand implements Runnable {
         boolean verbose;
 
         @Override
-        protected int run(Fleet fleet, Engine engine) {
-            RuntimeManager rm = new RuntimeManager(fleet, engine);
-            RuntimeManager.BuildResult r;
-            try (var lock = lock(fleet)) {
-                r = rm.build(force, noCache, s -> out().println(s), line -> {
+        protected int run(Fleet fleet, FleetContainers containers) {
+            RuntimeBuilder rb = new RuntimeBuilder(fleet, containers.engine());
+            RuntimeBuilder.BuildResult r;
+            try (FleetLock lock = lock(fleet)) {
+                r = rb.build(force, noCache, s -> out().println(plain(s, colour())), line -> {
                     if (verbose) {
-                        out().println("      | " + line);
+                        out().println("      | " + plain(line, colour()));
                     }
                 });
-            } catch (Engine.BuildFailed e) {
+            } catch (EngineException.BuildFailed e) {
+                err().println("agentctl: runtime build failed at " + RuntimeBuilder.shortStep(e.step()));
                 List<String> lines = e.output();
-                err().println("agentctl: " + e.getMessage().split("\n")[0]);
-                for (String l : lines.subList(Math.max(0, lines.size() - 40), lines.size())) {
-                    err().println("  | " + l);
+                if (!lines.isEmpty()) {
+                    err().println("  its last output lines:");
+                    for (String l : lines.subList(Math.max(0, lines.size() - 20), lines.size())) {
+                        err().println("  | " + plain(l, colour()));
+                    }
                 }
+                err().println("  " + Main.firstLine(e.reason()));
                 err().println("runtime/current and the runtime image were left as they were.");
                 return AgentctlException.FAILED;
             }
@@ -88,6 +101,11 @@ final class RuntimeCommand implements Runnable {
             out().println("Instances move onto it at the next 'agentctl up' (one at a time).");
             return 0;
         }
+
+        @Override
+        List<Integer> codes() {
+            return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.LOCKED);
+        }
     }
 
     @Command(
@@ -99,8 +117,8 @@ final class RuntimeCommand implements Runnable {
         boolean json;
 
         @Override
-        protected int run(Fleet fleet, Engine engine) throws Exception {
-            Map<String, Object> s = new RuntimeManager(fleet, engine).status();
+        protected int run(Fleet fleet, FleetContainers containers) throws Exception {
+            Map<String, Object> s = new RuntimeBuilder(fleet, containers.engine()).status();
             if (json) {
                 printJson(s);
                 return 0;
@@ -137,9 +155,9 @@ final class RuntimeCommand implements Runnable {
             footer = {"", "Examples:", "  agentctl runtime verify"})
     static final class Verify extends EngineCommand {
         @Override
-        protected int run(Fleet fleet, Engine engine) {
+        protected int run(Fleet fleet, FleetContainers containers) {
             boolean ok = true;
-            for (RuntimeManager.Check c : new RuntimeManager(fleet, engine).verify()) {
+            for (RuntimeVerifier.Check c : new RuntimeVerifier(fleet, containers.engine()).verify()) {
                 out().println((c.ok() ? "ok    " : "FAIL  ")
                         + c.name()
                         + (c.detail().isBlank() ? "" : ": " + c.detail()));
@@ -155,13 +173,18 @@ final class RuntimeCommand implements Runnable {
             footer = {"", "Examples:", "  agentctl runtime rollback && agentctl up"})
     static final class Rollback extends EngineCommand {
         @Override
-        protected int run(Fleet fleet, Engine engine) {
+        protected int run(Fleet fleet, FleetContainers containers) {
             String id;
-            try (var lock = lock(fleet)) {
-                id = new RuntimeManager(fleet, engine).rollback();
+            try (FleetLock lock = lock(fleet)) {
+                id = new RuntimeBuilds(fleet).rollback(containers.engine());
             }
             out().println("runtime/current is now " + id + ". Run 'agentctl up' to move the instances onto it.");
             return 0;
+        }
+
+        @Override
+        List<Integer> codes() {
+            return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.LOCKED);
         }
     }
 }

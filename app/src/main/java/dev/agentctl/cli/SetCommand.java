@@ -4,9 +4,12 @@ import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
-import dev.agentctl.fleet.Scaffolder;
+import dev.agentctl.fleet.InstanceEditor;
+import dev.agentctl.ops.FleetLock;
+import java.util.LinkedHashSet;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,7 +20,8 @@ import picocli.CommandLine.Parameters;
             "",
             "Examples:",
             "  agentctl set alice --model gpt-4o --memory 2g",
-            "  agentctl set alice --env OPENAI_API_KEY=sk-...",
+            "  agentctl set alice --env OPENAI_API_KEY          # the value from your environment",
+            "  agentctl set alice --unset OLD_TOKEN",
             "  agentctl set bob --port 18801 --soul creative"
         })
 final class SetCommand extends BaseCommand {
@@ -45,34 +49,32 @@ final class SetCommand extends BaseCommand {
     @Option(names = "--bind", paramLabel = "ADDR")
     String bind;
 
-    @Option(
-            names = "--env",
-            paramLabel = "KEY=VALUE",
-            description = "Set a secret in the instance's .env (repeatable).")
-    List<String> env = List.of();
+    @Mixin
+    EnvOptions env;
+
+    @Option(names = "--unset", paramLabel = "KEY", description = "Remove a key from the instance's .env (repeatable).")
+    List<String> unset = List.of();
 
     @Override
     public Integer call() {
-        if (model == null
-                && port == null
-                && cpus == null
-                && memory == null
-                && soul == null
-                && bind == null
-                && env.isEmpty()) {
+        InstanceEditor.Change change = new InstanceEditor.Change(
+                model, port, cpus, memory, soul, env.values(globals().env), new LinkedHashSet<>(unset), bind);
+        if (change.isEmpty()) {
             throw AgentctlException.badInput(
-                    "nothing to change: give --model, --port, --cpus, --memory, --soul, --bind or --env");
+                    "nothing to change: give --model, --port, --cpus, --memory, --soul, --bind, --env or --unset");
         }
         Fleet fleet = fleet();
         Instance i;
-        try (var lock = lock(fleet)) {
-            i = new Scaffolder(fleet)
-                    .update(
-                            name,
-                            new Scaffolder.Change(model, port, cpus, memory, soul, CreateCommand.envPairs(env), bind));
+        try (FleetLock lock = lock(fleet)) {
+            i = new InstanceEditor(fleet).update(name, change);
             ComposeFiles.write(fleet);
         }
-        out().println("Changed " + i.name() + ". Apply to its container with: agentctl up " + i.name());
+        out().println("Changed " + i.name() + ". Apply it to its container with: agentctl up " + i.name());
         return 0;
+    }
+
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.LOCKED);
     }
 }

@@ -1,29 +1,39 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
-import dev.agentctl.engine.Engine;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Validate;
+import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.StatusReport;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
         name = "status",
         aliases = "ps",
-        description =
-                "State, health, uptime, CPU and memory of each instance. Exit 4 if any is unhealthy, exited or restarting.",
-        footer = {"", "Examples:", "  agentctl status", "  agentctl status alice --json", "  agentctl status --watch"})
+        description = "State, health, uptime, CPU and memory of each instance, as it runs; and what 'up' would change."
+                + " Exit 4 if any instance is not running and healthy (one stopped with 'agentctl stop' excepted).",
+        footer = {
+            "",
+            "CPU% is the container's share of one core over about a second (as docker stats),",
+            "all instances sampled together; MEM is its memory use without page cache, against",
+            "its limit.",
+            "",
+            "Examples:",
+            "  agentctl status",
+            "  agentctl status alice --json",
+            "  agentctl status -q --no-stats",
+            "  agentctl status --watch"
+        })
 final class StatusCommand extends EngineCommand {
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all, and orphan containers).")
     List<String> names = List.of();
 
-    @Option(names = "--json", description = "JSON output.")
-    boolean json;
+    @Mixin
+    OutputOptions output;
 
     @Option(names = "--no-stats", description = "Skip CPU and memory (faster).")
     boolean noStats;
@@ -34,14 +44,17 @@ final class StatusCommand extends EngineCommand {
     boolean watch;
 
     @Override
-    protected int run(Fleet fleet, Engine engine) throws Exception {
+    protected int run(Fleet fleet, FleetContainers containers) throws Exception {
         names.forEach(n -> fleet.require(Validate.name(n)));
         while (true) {
-            List<StatusReport.Row> rows = StatusReport.collect(fleet, engine, names, !noStats);
+            List<StatusReport.Row> rows = StatusReport.collect(fleet, containers, names, !noStats);
             if (watch && colour()) {
                 out().print("\033[H\033[2J");
             }
-            print(rows);
+            output.print(out(), rows, StatusReport.Row::name, r -> r, this::table);
+            rows.stream()
+                    .filter(r -> r.problem() != null)
+                    .forEach(r -> err().println("agentctl: " + r.name() + ": " + r.problem()));
             int code = rows.stream().anyMatch(StatusReport.Row::bad) ? AgentctlException.UNHEALTHY : 0;
             if (!watch) {
                 return code;
@@ -51,31 +64,52 @@ final class StatusCommand extends EngineCommand {
         }
     }
 
-    private void print(List<StatusReport.Row> rows) throws Exception {
-        if (json) {
-            List<Map<String, Object>> out = new ArrayList<>();
-            rows.forEach(r -> out.add(r.json()));
-            printJson(out);
-            return;
-        }
+    private void table(List<StatusReport.Row> rows) {
         if (rows.isEmpty()) {
             out().println("No instances yet. Create one: agentctl create alice");
             return;
         }
-        Table t = new Table("NAME", "PORT", "STATE", "HEALTH", "UPTIME", "CPU%", "MEM / LIMIT", "RESTARTS", "RUNTIME");
+        Table t = new Table(
+                "NAME",
+                "PORT",
+                "STATE",
+                "HEALTH",
+                "UPTIME",
+                "CPU%",
+                "MEM / LIMIT",
+                "RESTARTS",
+                "MODEL",
+                "RUNTIME",
+                "PENDING");
         for (StatusReport.Row r : rows) {
+            String state = r.exitCode() != null && r.exitCode() != 0 && !"stopped".equals(r.state())
+                    ? r.state() + " (exit " + r.exitCode() + ")"
+                    : r.state();
+            String mem = r.memoryBytes() != null
+                    ? Table.bytes(r.memoryBytes()) + " / " + Table.bytes(r.memoryLimitBytes())
+                    : r.memoryLimitBytes() != null && r.memoryLimitBytes() > 0
+                            ? "- / " + Table.bytes(r.memoryLimitBytes())
+                            : null;
             t.row(
                     r.name(),
                     r.port(),
-                    r.state(),
+                    state,
                     r.health(),
                     uptime(r.uptimeSeconds()),
                     r.cpuPercent() == null ? null : String.format("%.2f%%", r.cpuPercent()),
-                    r.memoryBytes() == null ? null : bytes(r.memoryBytes()) + " / " + bytes(r.memoryLimitBytes()),
+                    mem,
                     r.restarts(),
-                    r.runtime());
+                    r.model(),
+                    r.runtime(),
+                    r.pending().isEmpty() ? null : pending(r));
         }
         t.print(out());
+    }
+
+    private static String pending(StatusReport.Row r) {
+        List<String> p = r.pending();
+        String cmd = p.get(p.size() - 1);
+        return p.size() == 1 ? cmd : String.join(", ", p.subList(0, p.size() - 1)) + ": " + cmd;
     }
 
     static String uptime(Long s) {
@@ -91,12 +125,8 @@ final class StatusCommand extends EngineCommand {
                                 : s / 86400 + "d" + (s % 86400) / 3600 + "h";
     }
 
-    static String bytes(Long b) {
-        if (b == null) {
-            return "-";
-        }
-        return b < (1L << 20)
-                ? String.format("%.1fKiB", b / 1024.0)
-                : b < (1L << 30) ? String.format("%.1fMiB", b / 1048576.0) : String.format("%.2fGiB", b / 1073741824.0);
+    @Override
+    List<Integer> codes() {
+        return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.UNHEALTHY);
     }
 }

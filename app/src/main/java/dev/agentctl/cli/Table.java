@@ -6,6 +6,16 @@ import java.util.List;
 
 /** A plain aligned text table. */
 final class Table {
+    /** Byte counts as people read them: 512.0KiB, 81.3MiB, 1.50GiB. */
+    static String bytes(Long b) {
+        if (b == null) {
+            return "-";
+        }
+        return b < (1L << 20)
+                ? String.format("%.1fKiB", b / 1024.0)
+                : b < (1L << 30) ? String.format("%.1fMiB", b / 1048576.0) : String.format("%.2fGiB", b / 1073741824.0);
+    }
+
     private final List<String[]> rows = new ArrayList<>();
 
     Table(String... header) {

@@ -4,6 +4,7 @@ import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.io.AtomicFiles;
 import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.RuntimeRef;
 import dev.agentctl.spec.SpecBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,13 +19,20 @@ public final class ComposeFiles {
 
     private ComposeFiles() {}
 
-    /** Renders everything from disk; returns the compose file's path. */
+    /**
+     * Renders everything from disk; returns the compose file's path. An instance that cannot be read keeps its
+     * override as it was and is left out of docker-compose.yml (one broken instance blocks only itself).
+     */
     public static Path write(Fleet fleet) {
         List<ContainerSpec> specs = new ArrayList<>();
-        for (Instance i : fleet.instances()) {
-            ContainerSpec spec = SpecBuilder.build(fleet, i);
+        RuntimeRef runtime = RuntimeRef.current(fleet);
+        for (Fleet.Loaded l : fleet.loadAll()) {
+            if (l.instance() == null) {
+                continue;
+            }
+            ContainerSpec spec = SpecBuilder.build(fleet, l.instance(), runtime);
             specs.add(spec);
-            AtomicFiles.write(i.dir().resolve(Instance.OVERRIDE), override(fleet, spec));
+            AtomicFiles.write(l.instance().dir().resolve(Instance.OVERRIDE), override(fleet, spec));
         }
         AtomicFiles.write(
                 fleet.root().resolve(".env"),
@@ -36,10 +44,10 @@ public final class ComposeFiles {
 
     /** One instance's docker-compose.override.yml. */
     public static String override(Fleet fleet, ContainerSpec spec) {
-        String header =
-                "# This instance alone, as rendered by agentctl (same content as its service in ../../docker-compose.yml).\n"
-                        + "# Start just it with: docker-compose -p "
-                        + fleet.config().name() + " -f " + Instance.OVERRIDE + " up -d\n";
+        String header = "# This instance alone, as rendered by agentctl (same content as its service in"
+                + " ../../docker-compose.yml).\n"
+                + "# Start just it with: docker-compose -p " + fleet.config().name() + " -f " + Instance.OVERRIDE
+                + " up -d\n";
         return ComposeRenderer.render(fleet.config().network(), List.of(spec), header);
     }
 }

@@ -5,26 +5,35 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentctl.AgentctlException;
 import dev.agentctl.fleet.FleetConfig.Security;
+import dev.agentctl.io.AtomicFiles;
+import dev.agentctl.io.Hashing;
+import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** A fleet root: fleet.yaml, templates/, souls/, instances/, runtime/, backups/. */
+/** A fleet root: fleet.yaml, templates/, souls/, instances/, runtime/, backups/, and agentctl's own .agentctl/. */
 public final class Fleet {
     public static final String ENV_ROOT = "AGENTCTL_ROOT";
+    /** The most agentctl reads of an instance's config.json (written by the agent, so never trusted for its size). */
+    public static final long MAX_CONFIG_BYTES = 1 << 20;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
     private final FleetConfig config;
+    private String id;
 
     public Fleet(Path root, FleetConfig config) {
         this.root = root.toAbsolutePath().normalize();
@@ -32,26 +41,54 @@ public final class Fleet {
     }
 
     public static Fleet open(Path root) {
-        Path file = root.resolve(FleetConfig.FILE);
+        return open(new Location(root, "--root"));
+    }
+
+    public static Fleet open(Location where) {
+        Path file = where.root().resolve(FleetConfig.FILE);
         if (!Files.isRegularFile(file)) {
-            throw AgentctlException.badInput("no " + FleetConfig.FILE + " in " + root.toAbsolutePath()
-                    + ": run 'agentctl init " + root + "' to make a fleet root there");
+            throw AgentctlException.badInput(
+                    "no " + FleetConfig.FILE + " in " + where.root().toAbsolutePath() + where.because()
+                            + ": run 'agentctl init " + where.root() + "' to make a fleet root there");
         }
-        return new Fleet(root, FleetConfig.load(file));
+        return new Fleet(where.root(), FleetConfig.load(file));
+    }
+
+    /**
+     * Where the fleet root is and why: {@code source} is "--root", "AGENTCTL_ROOT" or "cwd"; {@code shadowed} is a
+     * different fleet root the current folder is in, when AGENTCTL_ROOT won over it.
+     */
+    public record Location(Path root, String source, Path shadowed) {
+        public Location(Path root, String source) {
+            this(root, source, null);
+        }
+
+        /** For messages about the root: " (from AGENTCTL_ROOT)" when that is where it came from. */
+        public String because() {
+            return "AGENTCTL_ROOT".equals(source) ? " (the fleet root given by AGENTCTL_ROOT)" : "";
+        }
     }
 
     /** --root, else $AGENTCTL_ROOT, else the nearest parent folder of {@code cwd} holding fleet.yaml. */
-    public static Path locate(Path explicit, String envRoot, Path cwd) {
+    public static Location locate(Path explicit, String envRoot, Path cwd) {
         if (explicit != null) {
-            return explicit;
+            return new Location(explicit, "--root");
         }
-        if (envRoot != null && !envRoot.isBlank()) {
-            return Path.of(envRoot);
-        }
+        Path near = null;
         for (Path p = cwd.toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve(FleetConfig.FILE))) {
-                return p;
+                near = p;
+                break;
             }
+        }
+        if (envRoot != null && !envRoot.isBlank()) {
+            Path env = Path.of(envRoot);
+            boolean other = near != null
+                    && !near.normalize().equals(env.toAbsolutePath().normalize());
+            return new Location(env, "AGENTCTL_ROOT", other ? near : null);
+        }
+        if (near != null) {
+            return new Location(near, "cwd");
         }
         throw AgentctlException.badInput("no fleet.yaml in " + cwd.toAbsolutePath()
                 + " or its parents: run 'agentctl init DIR' to make a fleet root, or pass --root DIR");
@@ -63,6 +100,37 @@ public final class Fleet {
 
     public FleetConfig config() {
         return config;
+    }
+
+    /** agentctl's own state: the fleet id, the lock, desired states, holds, the journal. 0700, never an instance's. */
+    public Path stateDir() {
+        return root.resolve(".agentctl");
+    }
+
+    /**
+     * This fleet root's unique id, made on first use: containers, networks and volumes carry it, so that no command
+     * touches an object of another root, even one with the same name.
+     */
+    public synchronized String id() {
+        if (id == null) {
+            Path file = stateDir().resolve("fleet-id");
+            try {
+                if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    id = Files.readString(file).strip();
+                }
+                if (id == null || !id.matches("[0-9a-f]{16,64}")) {
+                    byte[] b = new byte[8];
+                    new SecureRandom().nextBytes(b);
+                    id = HexFormat.of().formatHex(b);
+                    Files.createDirectories(stateDir());
+                    Files.setPosixFilePermissions(stateDir(), AtomicFiles.PRIVATE_DIR);
+                    AtomicFiles.write(file, id + "\n");
+                }
+            } catch (IOException e) {
+                throw AgentctlException.failed("cannot read or write " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return id;
     }
 
     public Path instancesDir() {
@@ -81,6 +149,10 @@ public final class Fleet {
         return root.resolve(config.backups().dir());
     }
 
+    public Path trashDir() {
+        return instancesDir().resolve(".trash");
+    }
+
     public Path composeFile() {
         return root.resolve("docker-compose.yml");
     }
@@ -93,13 +165,16 @@ public final class Fleet {
         return Files.exists(instanceDir(name), LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** Names of instance folders, sorted; hidden folders (.trash, temporary ones) are not instances. */
+    /**
+     * Names in instances/, sorted: folders, and links (which every command refuses with one message); hidden entries
+     * (.trash, temporary folders) are not instances.
+     */
     public List<String> instanceNames() {
         if (!Files.isDirectory(instancesDir())) {
             return List.of();
         }
         try (Stream<Path> s = Files.list(instancesDir())) {
-            return s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+            return s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || Files.isSymbolicLink(p))
                     .map(p -> p.getFileName().toString())
                     .filter(n -> !n.startsWith("."))
                     .sorted()
@@ -137,18 +212,36 @@ public final class Fleet {
         return load(name);
     }
 
-    public Instance load(String name) {
+    /** Refuses an instance folder that is a link: agentctl never follows one, and never half-follows one either. */
+    public void requireRealFolder(String name) {
         Path dir = instanceDir(name);
+        if (Files.isSymbolicLink(dir)) {
+            throw AgentctlException.badInput(dir + " is a link; agentctl refuses instance folders that are links"
+                    + " (move the real folder into " + instancesDir() + ")");
+        }
+    }
+
+    public Instance load(String name) {
+        requireRealFolder(name);
+        return loadFrom(instanceDir(name), name);
+    }
+
+    /** An instance from a folder that is not (yet) in instances/: a staged restore is checked this way. */
+    public Instance loadFrom(Path dir, String name) {
+        if (!Files.isDirectory(dir.resolve("workspace"), LinkOption.NOFOLLOW_LINKS)) {
+            throw AgentctlException.badInput(dir.resolve("workspace") + " is not a real folder (missing, or a link)");
+        }
         Path configFile = dir.resolve(Instance.CONFIG_JSON);
-        JsonNode cfg = readJson(configFile);
+        byte[] configBytes = readConfigBytes(dir);
+        JsonNode cfg = parseJson(configFile, configBytes);
         JsonNode port = cfg.path("gateway").path("port");
         if (!port.canConvertToInt() || port.asInt() < 1024 || port.asInt() > 65535) {
             throw AgentctlException.badInput(
-                    configFile + ": gateway.port must be a number from 1024 to 65535, not " + port);
+                    configFile + ": gateway.port must be a number from 1024 to 65535, not " + clip(port.toString()));
         }
         String model = cfg.path("agents").path("defaults").path("model").asText("");
         Path settingsFile = dir.resolve(Instance.SETTINGS);
-        StrictYaml s = StrictYaml.parse(settingsFile.toString(), readText(settingsFile))
+        StrictYaml s = StrictYaml.parse(settingsFile.toString(), readOwnFile(settingsFile))
                 .allow("soul", "provider", "created", "resources", "bind", "security");
         StrictYaml res = s.map("resources").allow("cpus", "memory", "pids");
         String cpus = res.string("cpus", null);
@@ -175,13 +268,33 @@ public final class Fleet {
                 pids == null ? null : Validate.pids(pids),
                 bind == null ? null : Validate.bind(bind),
                 security,
-                EnvFile.read(dir.resolve(Instance.ENV)));
+                EnvFile.read(dir.resolve(Instance.ENV)),
+                Hashing.sha256Hex(configBytes).substring(0, 16));
     }
 
+    /** config/config.json of an instance folder: a regular file (never a link), at most {@link #MAX_CONFIG_BYTES}. */
+    public static byte[] readConfigBytes(Path instanceDir) {
+        Path file = instanceDir.resolve(Instance.CONFIG_JSON);
+        try (UntrustedDir config = UntrustedDir.open(instanceDir, "config")) {
+            return config.read("config.json", MAX_CONFIG_BYTES);
+        } catch (IOException e) {
+            throw AgentctlException.badInput("cannot read " + file + ": " + describe(e));
+        }
+    }
+
+    public static JsonNode readConfig(Path instanceDir) {
+        return parseJson(instanceDir.resolve(Instance.CONFIG_JSON), readConfigBytes(instanceDir));
+    }
+
+    /** JSON of a trusted file (the fleet's own). */
     public static JsonNode readJson(Path file) {
-        String text = readText(file);
+        return parseJson(file, readText(file).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Parses a JSON object; errors name the file, line and column but never echo the content. */
+    static JsonNode parseJson(Path file, byte[] bytes) {
         try {
-            JsonNode node = JSON.readTree(text);
+            JsonNode node = JSON.readTree(bytes);
             if (node == null || !node.isObject()) {
                 throw AgentctlException.badInput(file + ": expected a JSON object");
             }
@@ -190,8 +303,39 @@ public final class Fleet {
             String where = e.getLocation() == null
                     ? ""
                     : ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr();
-            throw AgentctlException.badInput(
-                    file + where + ": invalid JSON: " + e.getOriginalMessage().split("\n")[0]);
+            throw AgentctlException.badInput(file + where + ": invalid JSON");
+        } catch (IOException e) {
+            throw AgentctlException.badInput(file + ": invalid JSON");
+        }
+    }
+
+    private static String clip(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * A file agentctl keeps in an instance folder (instance.yaml, .env): a regular file, never read through a link
+     * (a restored archive could hold one), at most 1 MiB.
+     */
+    static String readOwnFile(Path file) {
+        try (var in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw AgentctlException.badInput(file + " is not a regular file");
+            }
+            byte[] b = in.readNBytes((int) MAX_CONFIG_BYTES + 1);
+            if (b.length > MAX_CONFIG_BYTES) {
+                throw AgentctlException.badInput(file + " is larger than " + MAX_CONFIG_BYTES + " bytes");
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw AgentctlException.badInput("cannot read " + file + ": " + describe(e));
         }
     }
 
@@ -199,23 +343,30 @@ public final class Fleet {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw AgentctlException.badInput("cannot read " + file + ": "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            throw AgentctlException.badInput("cannot read " + file + ": " + describe(e));
         }
     }
 
     /**
-     * Ports taken by instances, to the instance holding each. Fails (exit 2) when an instance cannot be read: its
-     * port is unknown then, and the fleet's docker-compose.yml could not be re-rendered after a change either.
+     * Ports taken by instances, to the instance holding each. An instance that cannot be read still holds the port
+     * its config.json names when that much can be read, so one broken instance blocks only itself.
      */
     public Map<Integer, String> portsInUse() {
         Map<Integer, String> ports = new LinkedHashMap<>();
         for (Loaded l : loadAll()) {
-            if (l.instance() == null) {
-                throw AgentctlException.badInput("instance '" + l.name() + "' is unreadable; fix it (or move its folder"
-                        + " out of instances/) first: " + l.error());
+            if (l.instance() != null) {
+                ports.put(l.instance().port(), l.name());
+            } else {
+                try {
+                    JsonNode port =
+                            readConfig(instanceDir(l.name())).path("gateway").path("port");
+                    if (port.canConvertToInt()) {
+                        ports.putIfAbsent(port.asInt(), l.name());
+                    }
+                } catch (AgentctlException ignored) {
+                    // no port to be read: it holds none
+                }
             }
-            ports.put(l.instance().port(), l.name());
         }
         return ports;
     }
@@ -227,15 +378,5 @@ public final class Fleet {
             return Optional.of(readText(local));
         }
         return Skeleton.resource(relative);
-    }
-
-    /** The runtime build the instances mount: the target of runtime/current, or that link if no build exists yet. */
-    public Path currentRuntime() {
-        Path current = runtimeDir().resolve("current");
-        try {
-            return current.toRealPath();
-        } catch (IOException e) {
-            return current;
-        }
     }
 }

@@ -50,6 +50,7 @@ public record FleetConfig(
     public record Backups(
             String dir,
             String mode,
+            String compression,
             int keepLast,
             int keepHourly,
             int keepDaily,
@@ -139,17 +140,23 @@ public record FleetConfig(
                     p.where("to") + ": ports.to (" + ports.to() + ") is below ports.from (" + ports.from() + ")");
         }
 
-        StrictYaml b = y.map("backups").allow("dir", "mode", "keep");
+        StrictYaml b = y.map("backups").allow("dir", "mode", "compression", "keep");
         String mode = b.string("mode", "pause");
         if (!List.of("pause", "stop", "online").contains(mode)) {
             throw AgentctlException.badInput(
                     b.where("mode") + ": backups.mode must be pause, stop or online, not '" + mode + "'");
+        }
+        String compression = b.string("compression", "zstd");
+        if (!List.of("zstd", "gzip").contains(compression)) {
+            throw AgentctlException.badInput(
+                    b.where("compression") + ": backups.compression must be zstd or gzip, not '" + compression + "'");
         }
         StrictYaml k = b.map("keep").allow("last", "hourly", "daily", "weekly", "monthly", "yearly", "within");
         int max = 100_000;
         Backups backups = new Backups(
                 b.string("dir", "backups"),
                 mode,
+                compression,
                 k.integer("last", 7, 0, max),
                 k.integer("hourly", 0, 0, max),
                 k.integer("daily", 7, 0, max),

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * One instance as read from disk: nanobot's own settings (port, model) from config/config.json and agentctl's
- * from instance.yaml. Null resource fields mean "the fleet's default".
+ * from instance.yaml. Null resource fields mean "the fleet's default". {@code configDigest} is a short digest of
+ * config.json as read (empty for an instance not yet on disk): the agent reads that file when it starts.
  */
 public record Instance(
         String name,
@@ -21,7 +22,8 @@ public record Instance(
         Integer pids,
         String bind,
         Security security,
-        Map<String, String> env) {
+        Map<String, String> env,
+        String configDigest) {
 
     public static final String CONFIG_JSON = "config/config.json";
     public static final String SETTINGS = "instance.yaml";

@@ -39,13 +39,14 @@ public final class Skeleton {
                         null));
     }
 
-    public record InitResult(Path root, List<String> written, boolean instancesExisted) {}
+    public record InitResult(Path root, String name, List<String> written, boolean instancesExisted) {}
 
     /**
      * Makes a fleet root: fleet.yaml, templates/, souls/, instances/, .gitignore. Never touches an existing
      * instances/ folder; refuses to overwrite fleet.yaml unless {@code force}.
      */
-    public static InitResult init(Path root, boolean force) {
+    public static InitResult init(Path root, boolean force, String name) {
+        String fleetName = name != null ? Validate.fleetName(name, "--name") : defaultName(root);
         Path fleetYaml = root.resolve(FleetConfig.FILE);
         if (Files.exists(fleetYaml) && !force) {
             throw AgentctlException.badInput(
@@ -59,7 +60,11 @@ public final class Skeleton {
             AtomicFiles.write(root.resolve(e.getKey()), e.getValue(), AtomicFiles.PUBLIC_FILE);
             written.add(e.getKey());
         }
-        AtomicFiles.write(fleetYaml, resource("templates/fleet.yaml").orElseThrow());
+        AtomicFiles.write(
+                fleetYaml,
+                resource("templates/fleet.yaml")
+                        .orElseThrow()
+                        .replaceFirst("(?m)^name: nanobot$", "name: " + fleetName));
         written.add(FleetConfig.FILE);
         AtomicFiles.write(
                 root.resolve(".gitignore"),
@@ -84,7 +89,36 @@ public final class Skeleton {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new InitResult(root, written, existed);
+        Fleet made = new Fleet(root, FleetConfig.load(fleetYaml));
+        made.id(); // this root's own id, from its first day
+        try {
+            Path lock = made.stateDir().resolve("lock");
+            if (!Files.exists(lock)) {
+                Files.createFile(lock);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new InitResult(root, fleetName, written, existed);
+    }
+
+    /**
+     * A fleet name from the folder's name ("~/My Agents" gives "my-agents"), so two roots made by init never share
+     * one by accident; "nanobot" when nothing usable is left.
+     */
+    static String defaultName(Path root) {
+        Path base = root.toAbsolutePath().normalize().getFileName();
+        String n = base == null
+                ? ""
+                : base.toString()
+                        .toLowerCase(java.util.Locale.ROOT)
+                        .replaceAll("[^a-z0-9-]+", "-")
+                        .replaceAll("^[^a-z]+", "")
+                        .replaceAll("-+$", "");
+        if (n.length() > 32) {
+            n = n.substring(0, 32).replaceAll("-+$", "");
+        }
+        return n.isEmpty() ? "nanobot" : n;
     }
 
     /** Every file under templates/ and souls/ in the jar (or the classes folder when run from a build). */

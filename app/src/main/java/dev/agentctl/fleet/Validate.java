@@ -51,7 +51,7 @@ public final class Validate {
         throw AgentctlException.badInput("invalid port '" + text + "': use a number from 1024 to 65535");
     }
 
-    /** Docker-style sizes: 512m, 1g, 1.5GiB, 1048576 (bytes). At least 6 MiB, as Docker requires. */
+    /** Docker-style sizes: 512m, 1g, 1.5GiB, 1048576 (bytes). At least 6 MiB, as Docker requires; at most 1 PiB. */
     public static long memory(String text) {
         Matcher m = text == null ? null : SIZE.matcher(text.trim());
         if (m != null && m.matches()) {
@@ -63,14 +63,22 @@ public final class Validate {
                 case "t" -> 1L << 40;
                 default -> 1L;
             };
-            long bytes = (long) (n * unit);
+            double bytes = n * unit;
+            if (bytes > (double) (1L << 50)) {
+                throw AgentctlException.badInput("memory '" + text + "' is too large: no host has that much");
+            }
             if (bytes >= 6L << 20) {
-                return bytes;
+                return (long) bytes;
             }
             throw AgentctlException.badInput("memory '" + text + "' is too small: Docker needs at least 6m");
         }
         throw AgentctlException.badInput(
                 "invalid memory size '" + text + "': use a number with k, m or g, like 512m or 1g");
+    }
+
+    /** A number of CPUs as shown back to the user: 2 rather than 2.0. */
+    public static String number(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
     }
 
     public static double cpus(String text) {
@@ -114,17 +122,26 @@ public final class Validate {
     }
 
     public static String provider(String text) {
-        if (text != null && text.matches("[a-z][a-z0-9_-]{0,31}")) {
-            return text;
-        }
-        throw AgentctlException.badInput("invalid provider '" + text + "': use a nanobot provider name like openai,"
-                + " anthropic, openrouter, deepseek, ollama or custom");
+        return Providers.check(text);
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
-    /** Durations like 90s, 2m, 1h30m, 7d, 500ms. */
+    /** A duration given for an option, refused naming the option: "invalid --timeout '-5': ...". */
+    public static java.time.Duration duration(String option, String text) {
+        try {
+            return duration(text);
+        } catch (AgentctlException e) {
+            throw AgentctlException.badInput(
+                    "invalid " + option + " '" + text + "': use a number with ms, s, m, h or d, like 90s or 1h30m");
+        }
+    }
+
+    /** Durations like 90s, 2m, 1h30m, 7d, 500ms; a bare number is seconds (as docker's -t). */
     public static java.time.Duration duration(String text) {
+        if (text != null && text.trim().matches("\\d{1,9}")) {
+            return java.time.Duration.ofSeconds(Long.parseLong(text.trim()));
+        }
         if (text != null && !text.isBlank()) {
             Matcher m = DURATION.matcher(text.trim());
             java.time.Duration d = java.time.Duration.ZERO;
@@ -177,6 +194,6 @@ public final class Validate {
 
     /** The environment variable holding a provider's API key, e.g. openai -> OPENAI_API_KEY. */
     public static String apiKeyVar(String provider) {
-        return provider.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_API_KEY";
+        return Providers.keyVariable(provider);
     }
 }

@@ -108,7 +108,7 @@ public final class AtomicFiles {
     /** Deletes a tree, symlinks as links, also folders without write permission. */
     public static void deleteTree(Path root) {
         try {
-            SafeTar.deleteTree(root, false);
+            UntrustedDir.deleteTree(root);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + root + ": " + e.getMessage(), e);
         }

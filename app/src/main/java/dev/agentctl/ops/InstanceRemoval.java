@@ -1,39 +1,47 @@
 package dev.agentctl.ops;
 
 import dev.agentctl.AgentctlException;
-import dev.agentctl.backup.BackupService;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.engine.ContainerInfo;
-import dev.agentctl.engine.Engine;
+import dev.agentctl.engine.ContainerState;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.FleetState;
 import dev.agentctl.fleet.Instance;
-import dev.agentctl.fleet.InstanceRemover;
+import dev.agentctl.fleet.Trash;
+import dev.agentctl.io.AtomicFiles;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * {@code agentctl rm}: stops the container (so nothing writes into the folder), takes a final backup, removes the
- * container, moves the folder to instances/.trash (or deletes it) and re-renders compose. If anything fails before
- * the folder moved, the container is started again when it was running.
+ * {@code agentctl rm}: stops the container (so nothing writes into the folder), takes a final backup, moves the folder
+ * to instances/.trash (or deletes it), removes the container, and re-renders compose. If anything fails before the
+ * folder moved, the container is started again when it was running. It needs the engine: without one, nothing is
+ * changed (a folder removed while its container runs on would leave an orphan).
  */
 public final class InstanceRemoval {
     private InstanceRemoval() {}
 
-    /** Where the folder went (null when purged). {@code engine} may be null when no engine answers. */
+    /** Where the folder went (null when purged). */
     public static Path remove(
-            Fleet fleet, Engine engine, String name, boolean purge, boolean backup, Consumer<String> progress) {
-        Instance instance =
-                backup ? fleet.require(name) : null; // an unreadable instance is refused before anything changes
-        Optional<ContainerInfo> c = engine == null ? Optional.empty() : FleetContainers.find(fleet, engine, name);
-        boolean wasRunning = c.isPresent()
-                && !List.of("created", "exited", "dead").contains(c.get().state());
+            Fleet fleet,
+            FleetContainers containers,
+            String name,
+            boolean purge,
+            boolean backup,
+            Duration stopTimeout,
+            Consumer<String> progress) {
+        fleet.requireRealFolder(name);
+        Instance instance = backup ? fleet.require(name) : null; // unreadable: refused before anything changes
+        Optional<ContainerInfo> c = containers.find(name);
+        boolean wasRunning = c.isPresent() && c.get().state().wasRunning();
         if (wasRunning) {
-            if ("paused".equals(c.get().state())) {
-                engine.unpause(c.get().id());
+            if (c.get().state() == ContainerState.PAUSED) {
+                containers.engine().unpause(c.get().id());
             }
-            engine.stop(c.get().id(), 10);
+            containers.engine().stop(c.get().id(), stopTimeout);
         }
         Path where;
         try {
@@ -49,18 +57,23 @@ public final class InstanceRemoval {
                 }
                 progress.accept("Final backup: " + r.archive());
             }
-            where = InstanceRemover.remove(fleet, name, purge);
+            where = new Trash(fleet).put(name);
         } catch (RuntimeException e) {
             if (wasRunning) {
-                engine.start(c.get().id());
+                containers.engine().start(c.get().id());
             }
             throw e;
         }
         if (c.isPresent()) {
-            engine.remove(c.get().id());
+            containers.engine().remove(c.get().id());
             progress.accept("Removed container " + c.get().name());
         }
+        new FleetState(fleet).forget(name);
         ComposeFiles.write(fleet);
+        if (purge) {
+            AtomicFiles.deleteTree(where);
+            return null;
+        }
         return where;
     }
 }

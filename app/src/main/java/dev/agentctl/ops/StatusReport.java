@@ -1,153 +1,222 @@
 package dev.agentctl.ops;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.agentctl.engine.ContainerInfo;
-import dev.agentctl.engine.Engine;
+import dev.agentctl.engine.ContainerState;
+import dev.agentctl.engine.Health;
+import dev.agentctl.engine.Stats;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.FleetState;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.RuntimeRef;
+import dev.agentctl.spec.SpecBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
-/** {@code agentctl status}: every instance's container, health and live resource use, gathered concurrently. */
+/**
+ * {@code agentctl status}: what each instance's container is, and whether that is what its files say. STATE is the
+ * container's (with the last exit code of one that is not running), or "not created", "stopped" (a person stopped it),
+ * "orphan" (a container whose instance folder is gone). HEALTH is "-" for a container that is not running. PORT,
+ * MEMORY and MODEL are what runs; {@code pending} says what the files would change, and that {@code up} applies it.
+ */
 public final class StatusReport {
-    /** One row. Numbers are null where they do not apply (not running, --no-stats). */
+    public static final String NOT_CREATED = "not created";
+    public static final String STOPPED = "stopped";
+    public static final String ORPHAN = "orphan";
+    /** An instance folder agentctl cannot read (its reason is the row's problem): it blocks only itself. */
+    public static final String UNREADABLE = "unreadable";
+
+    /** One row (also the stable JSON of {@code status --json}). Numbers are null where they do not apply. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Row(
             String name,
             Integer port,
             String state,
             String health,
+            Integer exitCode,
             Long uptimeSeconds,
             Double cpuPercent,
             Long memoryBytes,
             Long memoryLimitBytes,
             Integer restarts,
+            String model,
             String runtime,
-            String container) {
-        /**
-         * Unhealthy, exited, restarting or paused: what makes status exit 4. A container the restart policy brought back
-         * that has not proven healthy yet counts as restarting (a crash loop shows "starting" between crashes).
-         */
-        public boolean bad() {
-            return "unhealthy".equals(health)
-                    || "exited".equals(state)
-                    || "restarting".equals(state)
-                    || "dead".equals(state)
-                    || "paused".equals(state)
-                    || ("starting".equals(health) && restarts != null && restarts > 0);
-        }
+            String container,
+            String desired,
+            List<String> pending,
+            String problem) {
 
-        public Map<String, Object> json() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", name);
-            m.put("port", port);
-            m.put("state", state);
-            m.put("health", health);
-            m.put("uptimeSeconds", uptimeSeconds);
-            m.put("cpuPercent", cpuPercent == null ? null : Math.round(cpuPercent * 100) / 100.0);
-            m.put("memoryBytes", memoryBytes);
-            m.put("memoryLimitBytes", memoryLimitBytes);
-            m.put("restarts", restarts);
-            m.put("runtime", runtime);
-            m.put("container", container);
-            return m;
+        /** What makes status exit 4: anything but running and healthy, unless a person asked for it to be stopped. */
+        public boolean bad() {
+            if (problem != null) {
+                return true;
+            }
+            if (STOPPED.equals(state) || (NOT_CREATED.equals(state) && !"running".equals(desired))) {
+                return false;
+            }
+            return !"running".equals(state)
+                    || "unhealthy".equals(health)
+                    || ("starting".equals(health) && restarts != null && restarts > 0)
+                    || problem != null;
         }
     }
 
     private StatusReport() {}
 
-    public static List<Row> collect(Fleet fleet, Engine engine, List<String> names, boolean stats) {
-        Map<String, ContainerInfo> byInstance = new HashMap<>();
-        for (ContainerInfo c :
-                engine.containers(ContainerSpec.LABEL_FLEET, fleet.config().name())) {
-            byInstance.put(c.label(ContainerSpec.LABEL_INSTANCE), c);
-        }
-        String current = fleet.currentRuntime().getFileName().toString();
+    /**
+     * @param names the instances to report (empty: all, plus orphans)
+     * @param stats whether to sample live CPU and memory
+     */
+    public static List<Row> collect(Fleet fleet, FleetContainers containers, List<String> names, boolean stats) {
+        FleetContainers.Observed seen = containers.observe();
+        Map<String, ContainerInfo> byInstance = seen.byInstance();
+        Map<String, FleetState.Record> state = new FleetState(fleet).all();
+        RuntimeRef runtime = RuntimeRef.current(fleet);
         List<String> all = fleet.instanceNames();
         List<String> wanted = names.isEmpty() ? all : names;
-        Map<String, CompletableFuture<Optional<Engine.Stats>>> samples = new HashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(32, byInstance.size())));
-        try {
-            if (stats) {
-                for (ContainerInfo c : byInstance.values()) {
-                    if (c.running() && (names.isEmpty() || names.contains(c.label(ContainerSpec.LABEL_INSTANCE)))) {
-                        samples.put(c.id(), CompletableFuture.supplyAsync(() -> engine.stats(c.id()), pool));
-                    }
-                }
-            }
-            List<Row> rows = new ArrayList<>();
-            for (String n : wanted) {
-                Integer port = null;
-                try {
-                    Instance i = fleet.load(n);
-                    port = i.port();
-                } catch (RuntimeException e) {
-                    // an unreadable instance still shows its container
-                }
-                rows.add(row(n, port, byInstance.get(n), samples, current));
-            }
-            if (names.isEmpty()) {
-                Set<String> known = Set.copyOf(all);
-                for (Map.Entry<String, ContainerInfo> e : byInstance.entrySet()) {
-                    if (!known.contains(e.getKey())) {
-                        Row r = row(e.getKey(), null, e.getValue(), samples, current);
-                        rows.add(new Row(
-                                r.name(),
-                                null,
-                                "orphan",
-                                r.health(),
-                                r.uptimeSeconds(),
-                                r.cpuPercent(),
-                                r.memoryBytes(),
-                                r.memoryLimitBytes(),
-                                r.restarts(),
-                                r.runtime(),
-                                r.container()));
-                    }
-                }
-            }
-            return rows;
-        } finally {
-            pool.shutdownNow();
+        Map<String, Stats> samples = Map.of();
+        if (stats) {
+            List<String> running = byInstance.entrySet().stream()
+                    .filter(e -> e.getValue().running() && (names.isEmpty() || names.contains(e.getKey())))
+                    .map(e -> e.getValue().id())
+                    .toList();
+            samples = running.isEmpty() ? Map.of() : containers.engine().stats(running);
         }
+        List<Row> rows = new ArrayList<>();
+        for (String n : wanted) {
+            Instance inst = null;
+            String problem = null;
+            try {
+                inst = fleet.load(n);
+            } catch (RuntimeException e) {
+                problem = e.getMessage(); // an unreadable instance still shows its container
+            }
+            rows.add(row(fleet, n, inst, problem, byInstance.get(n), state.get(n), samples, runtime));
+        }
+        if (names.isEmpty()) {
+            Set<String> known = Set.copyOf(all);
+            for (Map.Entry<String, ContainerInfo> e : byInstance.entrySet()) {
+                if (!known.contains(e.getKey())) {
+                    Row r = row(fleet, e.getKey(), null, null, e.getValue(), null, samples, runtime);
+                    rows.add(new Row(
+                            r.name(),
+                            r.port(),
+                            ORPHAN,
+                            r.health(),
+                            r.exitCode(),
+                            r.uptimeSeconds(),
+                            r.cpuPercent(),
+                            r.memoryBytes(),
+                            r.memoryLimitBytes(),
+                            r.restarts(),
+                            r.model(),
+                            r.runtime(),
+                            r.container(),
+                            null,
+                            List.of("agentctl down --remove-orphans"),
+                            null));
+                }
+            }
+        }
+        return rows;
     }
 
     private static Row row(
+            Fleet fleet,
             String name,
-            Integer port,
+            Instance inst,
+            String problem,
             ContainerInfo c,
-            Map<String, CompletableFuture<Optional<Engine.Stats>>> samples,
-            String current) {
+            FleetState.Record rec,
+            Map<String, Stats> samples,
+            RuntimeRef runtime) {
+        String desired = rec == null || rec.desired() == null
+                ? null
+                : rec.desired().name().toLowerCase();
         if (c == null) {
-            return new Row(name, port, "not created", "-", null, null, null, null, null, null, null);
+            List<String> pending = "running".equals(desired) ? List.of("agentctl up " + name) : List.of();
+            return new Row(
+                    name,
+                    inst == null ? null : inst.port(),
+                    problem != null ? UNREADABLE : NOT_CREATED,
+                    "-",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    inst == null ? null : inst.model(),
+                    null,
+                    null,
+                    desired,
+                    pending,
+                    problem);
         }
-        Optional<Engine.Stats> s =
-                samples.containsKey(c.id()) ? samples.get(c.id()).join() : Optional.empty();
-        Long uptime = c.running() && c.startedAt() != null
+        Stats s = samples.get(c.id());
+        boolean running = c.state() == ContainerState.RUNNING;
+        Long uptime = running && c.startedAt() != null
                 ? Duration.between(c.startedAt(), Instant.now()).toSeconds()
                 : null;
         String build = c.label(ContainerSpec.LABEL_RUNTIME);
-        String runtime = build.equals(current) ? "current" : "old (" + build.replaceFirst("^venv-", "") + ")";
+        String rt = build.equals(runtime.id()) ? "current" : "old (" + build.replaceFirst("^venv-", "") + ")";
+        String state = c.state().word();
+        if (!running && c.state() != ContainerState.PAUSED && "stopped".equals(desired)) {
+            state = STOPPED;
+        }
+        String health = running && c.health() != Health.NONE ? c.health().word() : "-";
+        Integer exit = c.state() == ContainerState.EXITED
+                        || c.state() == ContainerState.RESTARTING
+                        || c.state() == ContainerState.DEAD
+                ? c.exitCode()
+                : null;
+        Integer port = c.ports().isEmpty() ? null : c.ports().get(0).hostPort();
+        String model = rec != null && c.id().equals(rec.container()) && rec.model() != null
+                ? rec.model()
+                : inst == null ? null : inst.model();
+        List<String> pending = inst == null ? List.of() : pending(fleet, inst, c, rec);
         return new Row(
                 name,
                 port,
-                c.state(),
-                c.health(),
+                state,
+                health,
+                exit,
                 uptime,
-                s.map(Engine.Stats::cpuPercent).orElse(null),
-                s.map(Engine.Stats::memoryUsage).orElse(null),
-                s.map(Engine.Stats::memoryLimit).orElse(null),
+                s == null ? null : s.cpuPercent(),
+                s == null ? null : s.memoryUsage(),
+                s == null ? c.memoryLimit() : s.memoryLimit(),
                 c.restartCount(),
-                runtime,
-                c.name());
+                model,
+                rt,
+                c.name(),
+                desired,
+                pending,
+                problem);
+    }
+
+    /** What the instance's files would change in its container, and the command that applies it. */
+    static List<String> pending(Fleet fleet, Instance inst, ContainerInfo c, FleetState.Record rec) {
+        ContainerSpec spec = SpecBuilder.build(fleet, inst);
+        List<String> what = new ArrayList<>();
+        if (!UpPlan.matches(spec, c)) {
+            what.addAll(UpPlan.changed(spec, c));
+        }
+        String applied = rec != null && c.id().equals(rec.container()) && rec.config() != null
+                ? rec.config()
+                : c.label(ContainerSpec.LABEL_CONFIG);
+        if (!applied.isEmpty() && !applied.equals(inst.configDigest())) {
+            what.add("config.json");
+        }
+        if (what.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(what);
+        out.add("agentctl up " + inst.name());
+        return List.copyOf(out);
     }
 }

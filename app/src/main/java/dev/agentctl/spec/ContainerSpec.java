@@ -1,6 +1,6 @@
 package dev.agentctl.spec;
 
-import dev.agentctl.io.Hashing;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,9 +8,14 @@ import java.util.Map;
 /**
  * Everything one instance's container is made of, computed once from fleet.yaml and the instance. The compose
  * renderer turns it into YAML and the engine into API calls; {@link #hash()} tells whether a container drifted.
+ *
+ * <p>{@code configDigest} (of the instance's config.json) is not part of the hash: the agent reads that file when it
+ * starts, so a change needs a restart, not a new container. {@code fleetId} and {@code workingDir} say whose
+ * container it is; they are labels, not settings.
  */
 public record ContainerSpec(
         String fleet,
+        String fleetId,
         String instance,
         String containerName,
         String image,
@@ -35,12 +40,19 @@ public record ContainerSpec(
         String network,
         String restart,
         boolean init,
-        String runtimeBuild) {
+        String runtimeBuild,
+        String workingDir,
+        String configDigest,
+        int hashScheme) {
 
     public static final String LABEL_FLEET = "dev.agentctl.fleet";
+    public static final String LABEL_FLEET_ID = "dev.agentctl.fleet-id";
     public static final String LABEL_INSTANCE = "dev.agentctl.instance";
     public static final String LABEL_RUNTIME = "dev.agentctl.runtime";
     public static final String LABEL_HASH = "dev.agentctl.spec-hash";
+    public static final String LABEL_SETTINGS = "dev.agentctl.settings";
+    public static final String LABEL_CONFIG = "dev.agentctl.config-digest";
+    public static final String LABEL_COMPOSE_WORKING_DIR = "com.docker.compose.project.working_dir";
 
     public record Mount(String source, String target, boolean readOnly) {}
 
@@ -50,79 +62,127 @@ public record ContainerSpec(
     public record Healthcheck(
             List<String> test, long intervalSeconds, long timeoutSeconds, int retries, long startPeriodSeconds) {}
 
-    /** The settings that matter for drift, by name, in a stable order (what {@code up} prints when they change). */
-    public Map<String, String> settings() {
-        Map<String, String> s = new LinkedHashMap<>();
+    /** The same spec with its labels in the given hash scheme (see {@link SpecHash}). */
+    public ContainerSpec withHashScheme(int scheme) {
+        return new ContainerSpec(
+                fleet,
+                fleetId,
+                instance,
+                containerName,
+                image,
+                command,
+                user,
+                environment,
+                envFile,
+                envFileDigest,
+                mounts,
+                ports,
+                cpus,
+                memoryBytes,
+                pids,
+                readOnlyRootfs,
+                capDrop,
+                securityOpt,
+                tmpfs,
+                healthcheck,
+                labels,
+                logDriver,
+                logOptions,
+                network,
+                restart,
+                init,
+                runtimeBuild,
+                workingDir,
+                configDigest,
+                scheme);
+    }
+
+    /** The settings that matter for drift, by name, in a stable order (what {@code up} names when they change). */
+    public Map<String, Object> settings() {
+        Map<String, Object> s = new LinkedHashMap<>();
         s.put("image", image);
-        s.put("command", String.join(" ", command));
+        s.put("command", command);
         s.put("user", user);
-        s.put("environment", environment.toString());
-        s.put("env_file", envFile + "#" + envFileDigest);
-        s.put("mounts", mounts.toString());
-        s.put("ports", ports.toString());
-        s.put("cpus", Double.toString(cpus));
-        s.put("memory", Long.toString(memoryBytes));
-        s.put("pids", Integer.toString(pids));
-        s.put("read_only", Boolean.toString(readOnlyRootfs));
-        s.put("cap_drop", capDrop.toString());
-        s.put("security_opt", securityOpt.toString());
-        s.put("tmpfs", tmpfs.toString());
-        s.put("healthcheck", healthcheck.toString());
-        s.put("labels", labels.toString());
-        s.put("logging", logDriver + logOptions);
+        s.put("environment", environment);
+        s.put("env_file", Map.of("path", envFile, "digest", envFileDigest));
+        s.put("mounts", mounts);
+        s.put("ports", ports);
+        s.put("cpus", cpus);
+        s.put("memory", memoryBytes);
+        s.put("pids", pids);
+        s.put("read_only", readOnlyRootfs);
+        s.put("cap_drop", capDrop);
+        s.put("security_opt", securityOpt);
+        s.put("tmpfs", tmpfs);
+        s.put("healthcheck", healthcheck);
+        s.put("labels", labels);
+        s.put("logging", Map.of("driver", logDriver, "options", logOptions));
         s.put("network", network);
         s.put("restart", restart);
-        s.put("init", Boolean.toString(init));
+        s.put("init", init);
         return s;
     }
 
-    /** sha256 of {@link #settings()}: equal hashes mean an equal container. */
+    /** Equal hashes mean an equal container. */
     public String hash() {
-        StringBuilder sb = new StringBuilder();
-        settings().forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
-        return Hashing.sha256Hex(sb.toString());
+        return SpecHash.hash(this, hashScheme);
     }
 
-    public static final String LABEL_SETTINGS = "dev.agentctl.settings";
-
-    /** Labels as set on the container: the spec's own, the hash, and a short digest per setting. */
+    /**
+     * Labels as set on the container (and in the compose file): the spec's own, the hash, a short digest per setting,
+     * and whose it is (the fleet id, which is not part of the hash).
+     */
     public Map<String, String> allLabels() {
         Map<String, String> l = new LinkedHashMap<>(labels);
         l.put(LABEL_HASH, hash());
-        l.put(LABEL_SETTINGS, settingDigests());
+        l.put(LABEL_SETTINGS, SpecHash.settingDigests(this, hashScheme));
+        if (fleetId != null && !fleetId.isEmpty()) {
+            l.put(LABEL_FLEET_ID, fleetId);
+        }
         return l;
     }
 
-    /** "image:1a2b3c4d,command:..." - lets {@code up} name the settings that changed without storing their values. */
-    public String settingDigests() {
-        StringBuilder sb = new StringBuilder();
-        settings().forEach((k, v) -> {
-            if (!k.equals("labels")) {
-                sb.append(sb.length() == 0 ? "" : ",")
-                        .append(k)
-                        .append(':')
-                        .append(Hashing.sha256Hex(v).substring(0, 8));
-            }
-        });
-        return sb.toString();
+    /**
+     * Everything the engine labels the container with: {@link #allLabels()}, the config it was made with, and
+     * compose's own labels so that {@code docker-compose ps} in the fleet root lists it.
+     */
+    public Map<String, String> engineLabels() {
+        Map<String, String> l = new LinkedHashMap<>(allLabels());
+        if (configDigest != null && !configDigest.isEmpty()) {
+            l.put(LABEL_CONFIG, configDigest);
+        }
+        l.put("com.docker.compose.project", fleet);
+        l.put("com.docker.compose.service", instance);
+        l.put("com.docker.compose.oneoff", "False");
+        l.put("com.docker.compose.container-number", "1");
+        l.put(LABEL_COMPOSE_WORKING_DIR, workingDir);
+        return l;
     }
 
-    /** The names of the settings whose digests differ between a container's label and this spec. */
-    public java.util.List<String> changedSettings(String oldDigests) {
-        Map<String, String> old = new LinkedHashMap<>();
-        for (String part : oldDigests.split(",")) {
+    /** The names of the settings whose digests differ between a container's settings label and this spec. */
+    public List<String> changedSettings(String oldDigests) {
+        return changedSettings(oldDigests, hashScheme);
+    }
+
+    List<String> changedSettings(String oldDigests, int scheme) {
+        Map<String, String> old = parseDigests(oldDigests);
+        List<String> changed = new ArrayList<>();
+        parseDigests(SpecHash.settingDigests(this, scheme)).forEach((k, v) -> {
+            if (!v.equals(old.get(k))) {
+                changed.add(k);
+            }
+        });
+        return changed;
+    }
+
+    private static Map<String, String> parseDigests(String digests) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String part : digests.split(",")) {
             int c = part.indexOf(':');
             if (c > 0) {
-                old.put(part.substring(0, c), part.substring(c + 1));
+                m.put(part.substring(0, c), part.substring(c + 1));
             }
         }
-        java.util.List<String> changed = new java.util.ArrayList<>();
-        for (String part : settingDigests().split(",")) {
-            int c = part.indexOf(':');
-            if (!part.substring(c + 1).equals(old.get(part.substring(0, c)))) {
-                changed.add(part.substring(0, c));
-            }
-        }
-        return changed;
+        return m;
     }
 }

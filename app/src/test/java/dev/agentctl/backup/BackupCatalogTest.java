@@ -2,6 +2,7 @@ package dev.agentctl.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentctl.io.Compression;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ class BackupCatalogTest {
     private BackupWriter.Result backup(String instance, String at) throws IOException {
         Path dir = tmp.resolve("instances/" + instance);
         if (!Files.exists(dir)) Fixtures.instance(tmp.resolve("instances"), instance);
-        return new BackupWriter(Fixtures.clockAt(at))
+        return new BackupWriter(Fixtures.clockAt(at), Compression.GZIP)
                 .write(dir, tmp.resolve("backups"), Fixtures.meta(instance), BackupWriter.Quiescer.none());
     }
 

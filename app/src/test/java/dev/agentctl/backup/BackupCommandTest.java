@@ -32,7 +32,7 @@ class BackupCommandTest extends FleetTestBase {
     private List<Path> archives(String instance) throws IOException {
         Path dir = root.resolve("backups").resolve(instance);
         return Fixtures.names(dir).stream()
-                .filter(n -> n.endsWith(".tar.gz"))
+                .filter(n -> n.endsWith(".tar.zst") || n.endsWith(".tar.gz"))
                 .map(dir::resolve)
                 .toList();
     }
@@ -53,10 +53,10 @@ class BackupCommandTest extends FleetTestBase {
                 .contains(config.toString())
                 .contains("invalid JSON");
         assertThat(r.out())
-                .containsPattern("(?m)^alice: .*alice-\\d{8}T\\d{6}Z\\.tar\\.gz")
-                .containsPattern("(?m)^bob: .*bob-\\d{8}T\\d{6}Z\\.tar\\.gz");
+                .containsPattern("(?m)^alice: .*alice-\\d{8}T\\d{6}Z\\.tar\\.zst")
+                .containsPattern("(?m)^bob: .*bob-\\d{8}T\\d{6}Z\\.tar\\.zst");
         Path alice = archives("alice").get(0);
-        BackupVerifier.Result v = BackupVerifier.verify(alice);
+        BackupVerifier.Result v = BackupVerifier.check(alice);
         assertThat(v.problems()).isEmpty();
         assertThat(v.manifest().port()).as("unknown for an unreadable instance").isNull();
         assertThat(v.manifest().files()).anyMatch(f -> f.path().equals("config/config.json"));

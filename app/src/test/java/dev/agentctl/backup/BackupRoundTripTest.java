@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.agentctl.io.Compression;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +32,7 @@ class BackupRoundTripTest {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
         TreeMap<String, String> before = Fixtures.describe(instance);
 
-        BackupWriter.Result r = new BackupWriter()
+        BackupWriter.Result r = new BackupWriter(java.time.Clock.systemUTC(), Compression.ZSTD)
                 .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         Path restored = tmp.resolve("restored/alice");
         Manifest m = Restorer.restore(r.archive(), restored);
@@ -55,31 +55,32 @@ class BackupRoundTripTest {
     @Test
     void archiveIsNamedByInstanceAndUtcTimePrivateAndEndsWithItsManifest() throws IOException {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
-        BackupWriter writer = new BackupWriter(Fixtures.clockAt("2026-03-04T05:06:07.890Z"));
+        BackupWriter writer = new BackupWriter(Fixtures.clockAt("2026-03-04T05:06:07.890Z"), Compression.ZSTD);
 
         BackupWriter.Result r =
                 writer.write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
-        assertThat(r.archive()).isEqualTo(tmp.resolve("backups/alice/alice-20260304T050607Z.tar.gz"));
+        assertThat(r.archive()).isEqualTo(tmp.resolve("backups/alice/alice-20260304T050607Z.tar.zst"));
         assertThat(perms(r.archive())).isEqualTo("rw-------");
         assertThat(perms(r.sidecar())).isEqualTo("rw-------");
         assertThat(perms(tmp.resolve("backups/alice"))).isEqualTo("rwx------");
         assertThat(Fixtures.names(tmp.resolve("backups/alice")))
-                .containsExactly("alice-20260304T050607Z.tar.gz", "alice-20260304T050607Z.tar.gz.manifest.json");
+                .containsExactly("alice-20260304T050607Z.tar.zst", "alice-20260304T050607Z.tar.zst.manifest.json");
 
         List<String> names = new ArrayList<>();
         try (TarArchiveInputStream tar =
-                new TarArchiveInputStream(new GzipCompressorInputStream(Files.newInputStream(r.archive())), "UTF-8")) {
+                new TarArchiveInputStream(Compression.decompress(Files.newInputStream(r.archive())), "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) names.add(e.getName());
         }
-        assertThat(names.get(names.size() - 1)).isEqualTo("manifest.json");
-        assertThat(names.subList(0, names.size() - 1)).allMatch(n -> n.startsWith("instance/"));
+        // the manifest comes first: its totals bound a restore before the first byte of the instance is written
+        assertThat(names.get(0)).isEqualTo("manifest.json");
+        assertThat(names.subList(1, names.size())).allMatch(n -> n.startsWith("instance/"));
         assertThat(names)
                 .contains("instance/", "instance/.env", "instance/workspace/cron/", "instance/" + Fixtures.LONG_FILE);
 
         Manifest m = r.manifest();
-        assertThat(m.formatVersion()).isEqualTo(1);
+        assertThat(m.formatVersion()).isEqualTo(2);
         assertThat(m.createdAt()).hasToString("2026-03-04T05:06:07Z");
         assertThat(m.port()).isEqualTo(18790);
         assertThat(m.model()).isEqualTo("anthropic/claude-sonnet");
@@ -114,10 +115,10 @@ class BackupRoundTripTest {
     @Test
     void freshBackupPassesVerification() throws IOException {
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
-        BackupWriter.Result r = new BackupWriter()
+        BackupWriter.Result r = new BackupWriter(java.time.Clock.systemUTC(), Compression.ZSTD)
                 .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
-        BackupVerifier.Result v = BackupVerifier.verify(r.archive());
+        BackupVerifier.Result v = BackupVerifier.check(r.archive());
 
         assertThat(v.problems()).isEmpty();
         assertThat(v.ok()).isTrue();
@@ -130,10 +131,10 @@ class BackupRoundTripTest {
         assumeTrue(
                 Files.isExecutable(Path.of("/usr/bin/tar")) || Files.isExecutable(Path.of("/bin/tar")), "no tar here");
         Path instance = Fixtures.instance(tmp.resolve("instances"), "alice");
-        BackupWriter.Result r = new BackupWriter()
+        BackupWriter.Result r = new BackupWriter(java.time.Clock.systemUTC(), Compression.ZSTD)
                 .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
-        Process p = new ProcessBuilder("tar", "-tzf", r.archive().toString())
+        Process p = new ProcessBuilder("tar", "--zstd", "-tf", r.archive().toString())
                 .redirectErrorStream(true)
                 .start();
         String listing;
@@ -150,7 +151,7 @@ class BackupRoundTripTest {
         Path instances = tmp.resolve("instances");
         Path instance = Fixtures.instance(instances, "alice");
         TreeMap<String, String> before = Fixtures.describe(instance);
-        BackupWriter.Result r = new BackupWriter()
+        BackupWriter.Result r = new BackupWriter(java.time.Clock.systemUTC(), Compression.ZSTD)
                 .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         Files.writeString(instance.resolve("config/config.json"), "broken");
         Files.writeString(instance.resolve("stray.txt"), "not in the backup");
@@ -165,7 +166,7 @@ class BackupRoundTripTest {
     void failedRestoreLeavesTheCurrentFolderAsItWasAndNothingElse() throws IOException {
         Path instances = tmp.resolve("instances");
         Path instance = Fixtures.instance(instances, "alice");
-        BackupWriter.Result r = new BackupWriter()
+        BackupWriter.Result r = new BackupWriter(java.time.Clock.systemUTC(), Compression.ZSTD)
                 .write(instance, tmp.resolve("backups"), Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         Files.writeString(instance.resolve("config/config.json"), "current");
         TreeMap<String, String> current = Fixtures.describe(instance);
@@ -197,7 +198,7 @@ class BackupRoundTripTest {
         Path backups = tmp.resolve("backups");
         List<Path> instances = new ArrayList<>();
         for (int i = 0; i < 6; i++) instances.add(Fixtures.instance(tmp.resolve("instances"), "bot" + i));
-        BackupWriter writer = new BackupWriter();
+        BackupWriter writer = new BackupWriter(java.time.Clock.systemUTC(), Compression.ZSTD);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             List<Future<BackupWriter.Result>> futures = new ArrayList<>();
@@ -207,7 +208,7 @@ class BackupRoundTripTest {
             }
             for (Future<BackupWriter.Result> f : futures) {
                 BackupWriter.Result r = f.get();
-                assertThat(BackupVerifier.verify(r.archive()).problems()).isEmpty();
+                assertThat(BackupVerifier.check(r.archive()).problems()).isEmpty();
             }
         } finally {
             pool.shutdownNow();

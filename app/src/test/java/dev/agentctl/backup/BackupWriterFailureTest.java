@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.agentctl.io.Compression;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -32,7 +33,7 @@ class BackupWriterFailureTest {
     void anOlderBackupExists() throws IOException {
         instance = Fixtures.instance(tmp.resolve("instances"), "alice");
         backups = tmp.resolve("backups");
-        older = new BackupWriter(Fixtures.clockAt("2026-01-01T00:00:00Z"))
+        older = new BackupWriter(Fixtures.clockAt("2026-01-01T00:00:00Z"), Compression.GZIP)
                 .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none())
                 .archive();
         olderSha = Fixtures.sha256(older);
@@ -59,8 +60,8 @@ class BackupWriterFailureTest {
     @Test
     void diskFullHalfWayRemovesThePartialKeepsOlderBackupsAndReleasesTheInstance() throws IOException {
         CountingQuiescer q = new CountingQuiescer();
-        BackupWriter writer =
-                new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), out -> new FilterOutputStream(out) {
+        BackupWriter writer = new BackupWriter(
+                Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP, out -> new FilterOutputStream(out) {
                     long written;
 
                     @Override
@@ -89,11 +90,11 @@ class BackupWriterFailureTest {
                         .start()
                         .waitFor())
                 .isZero();
-        BackupWriter.Result r = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+        BackupWriter.Result r = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
                 .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none());
         assertThat(r.warnings()).containsExactly("skipped workspace/pipe: not a regular file, folder or symlink");
         assertThat(r.manifest().files()).noneMatch(f -> f.path().equals("workspace/pipe"));
-        assertThat(BackupVerifier.verify(r.archive()).problems()).isEmpty();
+        assertThat(BackupVerifier.check(r.archive()).problems()).isEmpty();
     }
 
     @Test
@@ -101,7 +102,7 @@ class BackupWriterFailureTest {
         BackupWriter.Quiescer broken = () -> {
             throw new IllegalStateException("docker pause failed: container is restarting");
         };
-        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
                         .write(instance, backups, Fixtures.meta("alice"), broken))
                 .hasMessage("backup of instance alice failed: docker pause failed: container is restarting");
         assertOnlyTheOlderBackupRemains();
@@ -112,17 +113,17 @@ class BackupWriterFailureTest {
         BackupWriter.Quiescer q = () -> () -> {
             throw new IllegalStateException("docker unpause failed");
         };
-        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
                         .write(instance, backups, Fixtures.meta("alice"), q))
-                .hasMessageContaining("releasing the quiesced instance failed: docker unpause failed");
+                .hasMessageContaining("releasing the held instance failed: docker unpause failed");
         assertOnlyTheOlderBackupRemains();
     }
 
     @Test
     void instanceIsReleasedEvenWhenReadingFails() throws IOException {
         CountingQuiescer q = new CountingQuiescer();
-        BackupWriter writer =
-                new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), out -> new FilterOutputStream(out) {
+        BackupWriter writer = new BackupWriter(
+                Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP, out -> new FilterOutputStream(out) {
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
                         throw new IOException("Input/output error");
@@ -140,7 +141,7 @@ class BackupWriterFailureTest {
             sleep(30);
             return () -> sleep(30);
         };
-        BackupWriter.Result r = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+        BackupWriter.Result r = new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
                 .write(instance, backups, Fixtures.meta("alice"), slow);
         assertThat(r.quiesced()).isGreaterThanOrEqualTo(Duration.ofMillis(60));
     }
@@ -151,7 +152,7 @@ class BackupWriterFailureTest {
         Path staleSide =
                 Files.writeString(backups.resolve("alice/.alice-20260101T120000Z.tar.gz.manifest.json.partial"), "{");
 
-        new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+        new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
                 .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none());
 
         assertThat(stale).doesNotExist();
@@ -178,7 +179,7 @@ class BackupWriterFailureTest {
         try (FileChannel ch = FileChannel.open(other, StandardOpenOption.WRITE);
                 FileLock held = ch.lock()) {
             assertThat(held.isValid()).isTrue();
-            assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"))
+            assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
                             .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
                     .hasMessageContaining("another backup run is writing");
             assertThat(Files.readString(other)).isEqualTo("in progress");
@@ -193,19 +194,39 @@ class BackupWriterFailureTest {
     }
 
     @Test
-    void secondBackupInTheSameSecondFailsAndLeavesTheFirstAlone() throws IOException {
-        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-01T00:00:00.500Z"))
-                        .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("already exists");
-        assertOnlyTheOlderBackupRemains();
+    void secondBackupInTheSameSecondGetsANameOfItsOwnAndLeavesTheFirstAlone() throws IOException {
+        byte[] first = Files.readAllBytes(older);
+        BackupWriter.Result r = new BackupWriter(Fixtures.clockAt("2026-01-01T00:00:00.500Z"), Compression.GZIP)
+                .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none());
+        assertThat(r.archive().getFileName().toString())
+                .isEqualTo(older.getFileName().toString().replace(".tar.gz", "-2.tar.gz"));
+        assertThat(Files.readAllBytes(older)).isEqualTo(first);
+        assertThat(BackupVerifier.check(r.archive()).ok()).isTrue();
     }
 
     @Test
     void instanceNamesThatCouldEscapeTheBackupFolderAreRefused() {
-        assertThatThrownBy(() -> new BackupWriter()
+        assertThatThrownBy(() -> new BackupWriter(java.time.Clock.systemUTC(), Compression.GZIP)
                         .write(instance, backups, Fixtures.meta("../evil"), BackupWriter.Quiescer.none()))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void linkWhereTheInstancesBackupFolderShouldBeIsRefusedAndItsTargetKeepsItsMode() throws IOException {
+        Path victim = Files.createDirectory(tmp.resolve("victim"));
+        Files.setPosixFilePermissions(victim, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path elsewhere = tmp.resolve("elsewhere");
+        Files.createDirectories(elsewhere);
+        Files.createSymbolicLink(elsewhere.resolve("alice"), victim);
+
+        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
+                        .write(instance, elsewhere, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
+                .isInstanceOf(IOException.class)
+                .hasMessage("refusing to write backups into " + elsewhere.resolve("alice") + ": it is a symbolic link");
+
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(victim)))
+                .isEqualTo("rwxr-xr-x");
+        assertThat(Fixtures.names(victim)).isEmpty();
     }
 
     private static void sleep(long ms) {

@@ -30,7 +30,7 @@ final class Fixtures {
     private Fixtures() {}
 
     static BackupWriter.Metadata meta(String instance) {
-        return new BackupWriter.Metadata(instance, 18790, "anthropic/claude-sonnet", "rt-2026.1", "0.1.0");
+        return new BackupWriter.Metadata(instance, 18790, "anthropic/claude-sonnet", "rt-2026.1", "0.1.0", null, null);
     }
 
     static Clock clockAt(String instant) {

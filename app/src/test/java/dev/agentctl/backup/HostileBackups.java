@@ -30,7 +30,8 @@ final class HostileBackups {
                     sha256(content),
                     null));
         }
-        return new Manifest(1, "0.1.0", "alice", 18790, "m", "rt", Instant.parse("2026-01-01T00:00:00Z"), files);
+        return new Manifest(
+                1, "0.1.0", "alice", 18790, "m", "rt", Instant.parse("2026-01-01T00:00:00Z"), null, null, files);
     }
 
     /** The given entries, then manifest.json as the last entry, gzipped. */

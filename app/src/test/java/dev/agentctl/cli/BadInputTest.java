@@ -42,6 +42,11 @@ class BadInputTest extends FleetTestBase {
         ok("create", "alice", Integer.toString(alicePort));
         bobPort = freePort(alicePort);
         ok("create", "bob", Integer.toString(bobPort));
+        // soul files that must be refused: too big, not text, readable by root alone
+        Files.writeString(tmp.resolve("big.md"), "x".repeat(300 * 1024));
+        Files.write(tmp.resolve("binary.md"), new byte[] {'#', ' ', (byte) 0xff, (byte) 0xfe, 0, 1});
+        Files.writeString(tmp.resolve("private.md"), "# {{name}}\n");
+        Files.setPosixFilePermissions(tmp.resolve("private.md"), PosixFilePermissions.fromString("rw-------"));
         busy = new ServerSocket();
         busy.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
     }
@@ -74,6 +79,20 @@ class BadInputTest extends FleetTestBase {
                 Arguments.of("missing soul file", List.of("carol", "--soul", "${TMP}/missing.md"), "${TMP}/missing.md"),
                 // a folder is never a readable soul file, whoever runs the test (root reads even mode-000 files)
                 Arguments.of("soul path is a folder", List.of("carol", "--soul", "${TMP}/souldir"), "${TMP}/souldir"),
+                Arguments.of(
+                        "memory that overflows",
+                        List.of("carol", "--memory", "99999999999999999999g"),
+                        "'99999999999999999999g'"),
+                Arguments.of("memory beyond the host", List.of("carol", "--memory", "900t"), "'900t'"),
+                Arguments.of("cpus beyond the host", List.of("carol", "--cpus", "4096"), "'4096'"),
+                Arguments.of("soul /etc/shadow", List.of("carol", "--soul", "/etc/shadow"), "'/etc/shadow'"),
+                Arguments.of(
+                        "soul from /proc", List.of("carol", "--soul", "/proc/self/environ"), "'/proc/self/environ'"),
+                Arguments.of("soul from /dev", List.of("carol", "--soul", "/dev/zero"), "'/dev/zero'"),
+                Arguments.of("soul a folder", List.of("carol", "--soul", "${TMP}/"), "${TMP}"),
+                Arguments.of("soul too big", List.of("carol", "--soul", "${TMP}/big.md"), "${TMP}/big.md"),
+                Arguments.of("soul binary", List.of("carol", "--soul", "${TMP}/binary.md"), "${TMP}/binary.md"),
+                Arguments.of("soul owner-only", List.of("carol", "--soul", "${TMP}/private.md"), "${TMP}/private.md"),
                 Arguments.of("memory 12qb", List.of("carol", "--memory", "12qb"), "'12qb'"),
                 Arguments.of("memory too small", List.of("carol", "--memory", "1k"), "'1k'"),
                 Arguments.of("cpus -1", List.of("carol", "--cpus", "-1"), "'-1'"),
@@ -101,19 +120,6 @@ class BadInputTest extends FleetTestBase {
     }
 
     @Test
-    void createRefusesASoulFileWithMode000() throws IOException {
-        Path soul = tmp.resolve("secret-persona.md");
-        Files.writeString(soul, "# {{name}}\n");
-        Files.setPosixFilePermissions(soul, PosixFilePermissions.fromString("---------"));
-        if (Files.isReadable(soul)) {
-            // Running as root: mode 000 does not stop root from reading, so the file IS readable and agentctl
-            // rightly accepts it. The unreadable case is covered by the missing-file and folder cases above.
-            return;
-        }
-        assertRefused("create", List.of("carol", "--soul", soul.toString()), soul.toString());
-    }
-
-    @Test
     void aPortInUseOnTheHostIsSkippedWhenNoneIsGiven() {
         // not an error: the free-port search passes over ports something listens on
         Cli.Result r = ok("create", "carol");
@@ -131,6 +137,20 @@ class BadInputTest extends FleetTestBase {
                 Arguments.of("port abc", List.of("alice", "--port", "abc"), "'abc'"),
                 Arguments.of("port of another instance", List.of("alice", "--port", "${BOB_PORT}"), "'bob'"),
                 Arguments.of("port in use on the host", List.of("alice", "--port", "${BUSY_PORT}"), "${BUSY_PORT}"),
+                Arguments.of(
+                        "memory that overflows",
+                        List.of("alice", "--memory", "99999999999999999999g"),
+                        "'99999999999999999999g'"),
+                Arguments.of("memory beyond the host", List.of("alice", "--memory", "900t"), "'900t'"),
+                Arguments.of("cpus beyond the host", List.of("alice", "--cpus", "4096"), "'4096'"),
+                Arguments.of("soul /etc/shadow", List.of("alice", "--soul", "/etc/shadow"), "'/etc/shadow'"),
+                Arguments.of(
+                        "soul from /proc", List.of("alice", "--soul", "/proc/self/environ"), "'/proc/self/environ'"),
+                Arguments.of("soul from /dev", List.of("alice", "--soul", "/dev/zero"), "'/dev/zero'"),
+                Arguments.of("soul a folder", List.of("alice", "--soul", "${TMP}/"), "${TMP}"),
+                Arguments.of("soul too big", List.of("alice", "--soul", "${TMP}/big.md"), "${TMP}/big.md"),
+                Arguments.of("soul binary", List.of("alice", "--soul", "${TMP}/binary.md"), "${TMP}/binary.md"),
+                Arguments.of("soul owner-only", List.of("alice", "--soul", "${TMP}/private.md"), "${TMP}/private.md"),
                 Arguments.of("memory 12qb", List.of("alice", "--memory", "12qb"), "'12qb'"),
                 Arguments.of("cpus -1", List.of("alice", "--cpus", "-1"), "'-1'"),
                 Arguments.of("unknown soul", List.of("alice", "--soul", "wizard"), "'wizard'"),
@@ -268,13 +288,28 @@ class BadInputTest extends FleetTestBase {
     }
 
     @Test
-    void aBrokenInstanceBlocksCreateAndSetInsteadOfHalfApplyingThem() {
+    void aBrokenInstanceBlocksOnlyItself() {
         Path cfg = instance("bob").resolve("config/config.json");
         write(cfg, "not json at all\n");
-        // creating or changing another instance would have to re-render docker-compose.yml without bob (or with
-        // bob's port handed out again): refused up front, naming the broken file, nothing written
-        assertRefused("create", List.of("carol"), cfg.toString());
-        assertRefused("set", List.of("alice", "--model", "gpt-4o"), cfg.toString());
+        // bob itself is refused, naming its broken file, and nothing is written
+        assertRefused("set", List.of("bob", "--model", "gpt-4o"), cfg.toString());
+        // the others go on: create and set work, and docker-compose.yml is rendered without bob (his own override
+        // file is left as it was)
+        String bobOverride = read(instance("bob").resolve("docker-compose.override.yml"));
+        ok("create", "carol");
+        ok("set", "alice", "--model", "gpt-4o");
+        Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
+        assertThat(((Map<?, ?>) compose.get("services")).keySet().stream().map(String::valueOf))
+                .containsExactly("alice", "carol");
+        assertThat(read(instance("bob").resolve("docker-compose.override.yml"))).isEqualTo(bobOverride);
+    }
+
+    @Test
+    void aBrokenInstanceKeepsItsPortWhenItsConfigStillNamesOne() {
+        Path settings = instance("bob").resolve("instance.yaml");
+        write(settings, "soul: [unclosed\n");
+        // bob cannot be loaded, but his config.json still says which port is his: nobody else gets it
+        assertRefused("create", List.of("carol", Integer.toString(bobPort)), "already used by instance 'bob'");
     }
 
     // ---- helpers ----

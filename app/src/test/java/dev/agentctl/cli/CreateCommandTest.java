@@ -100,7 +100,7 @@ class CreateCommandTest extends FleetTestBase {
         assertThat(mode(instance("alice"))).isEqualTo("rwx------");
         assertThat(mode(instance("bob"))).isEqualTo("rwx------");
         assertThat(mode(instance("alice").resolve(".env"))).isEqualTo("rw-------");
-        assertThat(read(instance("alice").resolve(".env"))).containsPattern("(?m)^OPENAI_API_KEY=");
+        assertThat(read(instance("alice").resolve(".env"))).doesNotContainPattern("(?m)^OPENAI_API_KEY=");
     }
 
     @Test
@@ -143,7 +143,7 @@ class CreateCommandTest extends FleetTestBase {
         for (Cli.Result each : List.of(r, more, list, show, showText)) {
             assertThat(each.out() + each.err()).doesNotContain(secret);
         }
-        assertThat(read(instance("carol").resolve(".env"))).contains("OPENAI_API_KEY=" + secret);
+        assertThat(read(instance("carol").resolve(".env"))).contains("OPENAI_API_KEY='" + secret + "'");
         assertThat(filesContaining(root, secret))
                 .containsExactly(instance("carol").resolve(".env"));
         assertThat(json(show.out()).path("apiKeySet").asBoolean()).isTrue();
@@ -182,7 +182,7 @@ class CreateCommandTest extends FleetTestBase {
         assertThat(c.path("providers").path("anthropic").path("apiKey").asText())
                 .isEqualTo("${ANTHROPIC_API_KEY}");
         assertThat(c.path("agents").path("defaults").path("model").asText()).isEqualTo("claude-3-5-sonnet");
-        assertThat(read(instance("dave").resolve(".env"))).containsPattern("(?m)^ANTHROPIC_API_KEY=");
+        assertThat(read(instance("dave").resolve(".env"))).doesNotContainPattern("(?m)^ANTHROPIC_API_KEY=");
         JsonNode show = json(ok("show", "dave", "--json").out());
         assertThat(show.path("cpus").asDouble()).isEqualTo(0.5);
         assertThat(show.path("memory").asText()).isEqualTo("512m");

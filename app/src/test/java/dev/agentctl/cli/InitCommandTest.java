@@ -21,7 +21,7 @@ class InitCommandTest extends FleetTestBase {
                 tmp.resolve("fresh"); // the base class renamed root's fleet; look at init's own output
         assertThat(Cli.raw("init", fresh.toString()).code()).isZero();
         assertThat(read(fresh.resolve("fleet.yaml")))
-                .contains("name: nanobot")
+                .contains("name: fresh")
                 .contains("from: 18790")
                 .contains("to: 18999")
                 .contains("bind: 127.0.0.1")
@@ -87,7 +87,7 @@ class InitCommandTest extends FleetTestBase {
         Cli.Result r = Cli.raw("init", root.toString(), "--force");
 
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(read(root.resolve("fleet.yaml"))).contains("name: nanobot").doesNotContain("myfleet");
+        assertThat(read(root.resolve("fleet.yaml"))).contains("name: fleet").doesNotContain("myfleet");
         assertThat(TreeSnapshot.diff(instancesBefore, TreeSnapshot.of(root.resolve("instances"))))
                 .as("changes in instances/")
                 .isEmpty();

@@ -93,7 +93,7 @@ class SetCommandTest extends FleetTestBase {
         Cli.Result r = ok("set", "alice", "--env", "OPENAI_API_KEY=" + secret, "--env", "TELEGRAM_TOKEN=tg-456");
         assertThat(r.out() + r.err()).doesNotContain(secret);
         String env = read(instance("alice").resolve(".env"));
-        assertThat(env).contains("OPENAI_API_KEY=" + secret).contains("TELEGRAM_TOKEN=tg-456");
+        assertThat(env).contains("OPENAI_API_KEY='" + secret + "'").contains("TELEGRAM_TOKEN='tg-456'");
         assertThat(mode(instance("alice").resolve(".env"))).isEqualTo("rw-------");
         assertThat(CreateCommandTest.filesContaining(root, secret))
                 .containsExactly(instance("alice").resolve(".env"));

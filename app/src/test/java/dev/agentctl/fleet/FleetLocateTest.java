@@ -16,23 +16,24 @@ class FleetLocateTest {
 
     @Test
     void explicitRootWins() {
-        assertThat(Fleet.locate(tmp.resolve("a"), tmp.resolve("b").toString(), tmp))
+        assertThat(Fleet.locate(tmp.resolve("a"), tmp.resolve("b").toString(), tmp)
+                        .root())
                 .isEqualTo(tmp.resolve("a"));
     }
 
     @Test
     void thenTheEnvironment() {
-        assertThat(Fleet.locate(null, tmp.resolve("b").toString(), tmp)).isEqualTo(tmp.resolve("b"));
+        assertThat(Fleet.locate(null, tmp.resolve("b").toString(), tmp).root()).isEqualTo(tmp.resolve("b"));
     }
 
     @Test
     void thenTheNearestParentHoldingFleetYaml() throws IOException {
         Files.writeString(tmp.resolve("fleet.yaml"), "");
         Path deep = Files.createDirectories(tmp.resolve("instances/alice/workspace"));
-        assertThat(Fleet.locate(null, null, deep)).isEqualTo(tmp.toAbsolutePath());
+        assertThat(Fleet.locate(null, null, deep).root()).isEqualTo(tmp.toAbsolutePath());
         Files.createDirectories(tmp.resolve("instances/inner"));
         Files.writeString(tmp.resolve("instances/inner/fleet.yaml"), "");
-        assertThat(Fleet.locate(null, "", tmp.resolve("instances/inner")))
+        assertThat(Fleet.locate(null, "", tmp.resolve("instances/inner")).root())
                 .isEqualTo(tmp.resolve("instances/inner").toAbsolutePath());
     }
 

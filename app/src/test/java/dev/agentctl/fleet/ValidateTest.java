@@ -112,7 +112,9 @@ class ValidateTest {
         assertThat(Validate.model("anthropic/claude-3.5-sonnet:beta")).isEqualTo("anthropic/claude-3.5-sonnet:beta");
         assertBadInput(() -> Validate.model("gpt 4"), "'gpt 4'");
         assertThat(Validate.provider("openrouter")).isEqualTo("openrouter");
-        assertBadInput(() -> Validate.provider("OpenAI"), "'OpenAI'");
+        assertThat(Validate.provider("lm-studio")).as("nanobot's own spelling").isEqualTo("lm_studio");
+        assertBadInput(() -> Validate.provider("openia"), "unknown provider 'openia'");
+        assertBadInput(() -> Validate.provider("open ai"), "'open ai'");
     }
 
     static void assertBadInput(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String fragment) {

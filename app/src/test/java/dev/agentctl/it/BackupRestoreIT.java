@@ -27,7 +27,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,7 +74,7 @@ class BackupRestoreIT {
         Cli.Result b = fleet.expect(0, "backup", "live");
         assertThat(b.out())
                 .as(b.toString())
-                .containsPattern("live: .*live-\\d{8}T\\d{6}Z\\.tar\\.gz .*pause held the container for \\d+ ms");
+                .containsPattern("live: .*live-\\d{8}T\\d{6}Z\\.tar\\.zst .*pause held the container for \\d+ ms");
         assertThat(b.err()).isBlank();
 
         List<Path> archives = archives(backups("live"));
@@ -118,7 +117,7 @@ class BackupRestoreIT {
         Cli.Result b = fleet.expect(0, "backup", "live", "idle", "--mode", "stop");
         assertThat(b.out())
                 .containsPattern("live: .*stop held the container for \\d+ ms")
-                .containsPattern("(?m)^idle: .*\\.tar\\.gz .*not running, nothing held\\)$");
+                .containsPattern("(?m)^idle: .*\\.tar\\.zst .*not running, nothing held\\)$");
 
         assertThat(fleet.inspect("live", "{{.State.Status}}"))
                 .as("live after a stop-mode backup")
@@ -139,7 +138,7 @@ class BackupRestoreIT {
     @Test
     @Order(3)
     void aBackupKilledHalfWayLeavesNoVisibleArchiveAndTheNextRunCleansUp() throws Exception {
-        fleet.expect(0, "create", "big");
+        fleet.create("big");
         Path data = instance("big").resolve("workspace/data");
         Files.createDirectories(data);
         writeRandom(data.resolve("noise.bin"), 200 << 20);
@@ -197,7 +196,7 @@ class BackupRestoreIT {
     @Test
     @Order(4)
     void aFullDiskFailsTheBackupCleanlyAndKeepsTheOlderOne() throws Exception {
-        fleet.expect(0, "create", "disk");
+        fleet.create("disk");
         Path full = Files.createDirectories(fleet.root.getParent().resolve("tiny-disk"));
         Sh.Result mount = Sh.run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", full.toString());
         assertThat(mount.code())
@@ -246,7 +245,8 @@ class BackupRestoreIT {
         int livePort = FleetRun.port(fleet, "live");
 
         Cli.Result r = fleet.expect(0, "restore", archive.toString(), "--as", "live2");
-        assertThat(r.out()).contains("port " + livePort + " is taken").contains("Restored live2 on port");
+        assertThat(r.err()).contains("port " + livePort + " is taken");
+        assertThat(r.out()).contains("Restored live2 on port");
         int port2 = FleetRun.port(fleet, "live2");
         assertThat(port2).isNotEqualTo(livePort).isBetween(fleet.firstPort, fleet.firstPort + 19);
         assertThat(instance("live2").resolve(HISTORY))
@@ -380,8 +380,7 @@ class BackupRestoreIT {
         assertThat(cfg.toString()).doesNotContain("sk-test-0123456789abcdef").doesNotContain("telegram-literal");
         assertThat(cfg.at("/gateway/host").asText()).isEqualTo("0.0.0.0");
         assertThat(cfg.at("/gateway/port").asInt()).isEqualTo(port);
-        assertThat(cfg.at("/agents/defaults/workspace").asText())
-                .isEqualTo(dev.agentctl.spec.SpecBuilder.WORKSPACE_DIR);
+        assertThat(cfg.at("/agents/defaults/workspace").asText()).isEqualTo(dev.agentctl.fleet.Layout.WORKSPACE_DIR);
         assertThat(cfg.at("/agents/defaults/maxTokens").asInt()).isEqualTo(4096);
 
         Path env = dir.resolve(".env");
@@ -391,8 +390,8 @@ class BackupRestoreIT {
         String keyVar = cfg.at("/providers/openai/apiKey").asText().replaceAll("[${}]", "");
         String tokenVar = cfg.at("/channels/telegram/token").asText().replaceAll("[${}]", "");
         assertThat(envText)
-                .containsPattern("(?m)^" + keyVar + "=\"?sk-test-0123456789abcdef\"?$")
-                .containsPattern("(?m)^" + tokenVar + "=\"?123456:telegram-literal\"?$");
+                .containsPattern("(?m)^" + keyVar + "='sk-test-0123456789abcdef'$")
+                .containsPattern("(?m)^" + tokenVar + "='123456:telegram-literal'$");
 
         assertThat(dir.resolve("config/sessions/x.jsonl")).hasSameTextualContentAs(nb.resolve("sessions/x.jsonl"));
         assertThat(Files.readAllBytes(dir.resolve("config/media/a.bin"))).isEqualTo(media);
@@ -419,9 +418,9 @@ class BackupRestoreIT {
     @Test
     @Order(9)
     void rmTakesAFinalBackupUnlessNoBackup() throws IOException {
-        fleet.expect(0, "create", "gone1");
-        fleet.expect(0, "create", "gone2");
-        fleet.expect(0, "create", "gone3");
+        fleet.create("gone1");
+        fleet.create("gone2");
+        fleet.create("gone3");
         fleet.expect(0, "up", "gone1", "gone2", "gone3");
 
         Cli.Result rm1 = fleet.expect(0, "rm", "gone1", "--yes");
@@ -459,8 +458,8 @@ class BackupRestoreIT {
     @Test
     @Order(10)
     void pruneDryRunDeletesNothingAndKeepLastKeepsTheNewestPerInstance() throws Exception {
-        fleet.expect(0, "create", "p1");
-        fleet.expect(0, "create", "p2");
+        fleet.create("p1");
+        fleet.create("p2");
         Path to = Files.createDirectories(fleet.root.getParent().resolve("prune-backups"));
         for (int i = 0; i < 3; i++) {
             if (i > 0) {
@@ -503,8 +502,8 @@ class BackupRestoreIT {
     @Test
     @Order(11)
     void anUnreadableInstanceDoesNotStopTheBackupOfTheOthers() throws IOException {
-        fleet.expect(0, "create", "u1");
-        fleet.expect(0, "create", "u2");
+        fleet.create("u1");
+        fleet.create("u2");
         fleet.expect(0, "up", "u1", "u2");
         Path settings = instance("u1").resolve("instance.yaml");
         String good = Files.readString(settings);
@@ -523,7 +522,7 @@ class BackupRestoreIT {
             for (String name : List.of("live", "idle", "u1", "u2")) {
                 assertThat(b.out())
                         .as(b.toString())
-                        .containsPattern("(?m)^" + name + ": .*" + name + "-\\d{8}T\\d{6}Z\\.tar\\.gz");
+                        .containsPattern("(?m)^" + name + ": .*" + name + "-\\d{8}T\\d{6}Z\\.tar\\.zst");
             }
             assertThat(b.out()).containsPattern("(?m)^u1: .*pause held the container for \\d+ ms");
             List<Path> u1 = archives(to.resolve("u1"));
@@ -564,7 +563,7 @@ class BackupRestoreIT {
 
     /** Visible archives in a folder, oldest first (their names sort by time). */
     static List<Path> archives(Path dir) {
-        return listing(dir, n -> !n.startsWith(".") && n.endsWith(".tar.gz"));
+        return listing(dir, n -> !n.startsWith(".") && (n.endsWith(".tar.zst") || n.endsWith(".tar.gz")));
     }
 
     static List<Path> partials(Path dir) {
@@ -625,11 +624,12 @@ class BackupRestoreIT {
         }
     }
 
-    /** Every regular entry of a tar.gz by name, with its content (small archives only). */
+    /** Every regular entry of an archive by name, with its content (small archives only). */
     static Map<String, byte[]> entries(Path archive) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         try (InputStream in = Files.newInputStream(archive);
-                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in), "UTF-8")) {
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(dev.agentctl.io.Compression.decompress(in), "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 if (e.isFile()) {
@@ -650,7 +650,8 @@ class BackupRestoreIT {
      */
     static void rewrite(Path from, Path to, String extraName, String extraContent) throws IOException {
         try (InputStream in = Files.newInputStream(from);
-                TarArchiveInputStream tin = new TarArchiveInputStream(new GzipCompressorInputStream(in), "UTF-8");
+                TarArchiveInputStream tin =
+                        new TarArchiveInputStream(dev.agentctl.io.Compression.decompress(in), "UTF-8");
                 TarArchiveOutputStream tout = new TarArchiveOutputStream(
                         new GzipCompressorOutputStream(Files.newOutputStream(to)), "UTF-8")) {
             tout.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);

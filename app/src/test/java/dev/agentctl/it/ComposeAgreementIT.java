@@ -36,7 +36,7 @@ class ComposeAgreementIT {
     static void twoInstancesAndTheirComposeConfig() throws Exception {
         fleet = FleetRun.fleetWithRuntime("itcompose", "a");
         // the second one with its own limits, so a fleet default cannot hide a mix-up
-        fleet.expect(0, "create", "b", "--memory", "384m", "--cpus", "0.25");
+        fleet.create("b", "--memory", "384m", "--cpus", "0.25");
         fleet.expect(0, "up", "--no-wait");
 
         Process p = new ProcessBuilder(COMPOSE, "config")

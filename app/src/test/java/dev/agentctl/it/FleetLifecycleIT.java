@@ -124,14 +124,27 @@ class FleetLifecycleIT {
         assertThat(stop.out()).contains("b: stopped");
 
         Map<String, JsonNode> rows = status(fleet, "--no-stats");
-        assertThat(rows.get("b").path("state").asText()).isEqualTo("exited");
+        assertThat(rows.get("b").path("state").asText())
+                .as("stopped on purpose")
+                .isEqualTo("stopped");
+        assertThat(rows.get("b").path("health").asText()).isEqualTo("-");
         assertThat(rows.get("a").path("state").asText()).isEqualTo("running");
         assertThat(rows.get("c").path("state").asText()).isEqualTo("running");
         assertThat(EngineFleet.health(rows.get("b").path("port").asInt()).status())
                 .as("stopped b answers nothing")
                 .isEqualTo(-1);
+        Cli.Result fine = fleet.cli("status", "--no-stats");
+        assertThat(fine.code())
+                .as("an instance stopped on purpose is no alarm\n" + fine)
+                .isZero();
+        Sh.run("docker", "stop", fleet.container("c"));
         Cli.Result bad = fleet.cli("status", "--no-stats");
-        assertThat(bad.code()).as("status with an exited instance\n" + bad).isEqualTo(4);
+        assertThat(bad.code())
+                .as("status with an instance stopped behind agentctl's back\n" + bad)
+                .isEqualTo(4);
+        assertThat(bad.out().lines().filter(l -> l.startsWith("c ")).findFirst().orElseThrow())
+                .contains("exited");
+        fleet.expect(0, "start", "c");
 
         Cli.Result start = fleet.expect(0, "start", "b");
         assertThat(start.out()).contains("b: started");
@@ -176,7 +189,7 @@ class FleetLifecycleIT {
                         .filter(l -> l.startsWith("a "))
                         .findFirst()
                         .orElseThrow())
-                .matches(".*healthy.*\\s[1-9]\\d*\\s+current\\s*");
+                .matches(".*healthy.*\\s[1-9]\\d*\\s+gpt-4o-mini\\s+current\\s+-");
     }
 
     @Test
@@ -194,6 +207,53 @@ class FleetLifecycleIT {
         assertThat(streams.code()).as(streams.toString()).isZero();
         assertThat(streams.out()).contains("to-out").doesNotContain("to-err");
         assertThat(streams.err()).contains("to-err");
+
+        // docker exec's -u, -e and -w
+        Cli.Result as = Cli.at(
+                fleet.root,
+                "exec",
+                "-u",
+                "0",
+                "-e",
+                "GREETING=hello there",
+                "-w",
+                "/tmp",
+                "a",
+                "--",
+                "sh",
+                "-c",
+                "id -u; pwd; echo \"$GREETING\"");
+        assertThat(as.code()).as(as.toString()).isZero();
+        assertThat(as.out().lines().toList()).containsExactly("0", "/tmp", "hello there");
+
+        // logs -n N and --tail all
+        Cli.Result all = fleet.expect(0, "logs", "a", "--tail", "all");
+        Cli.Result one = fleet.expect(0, "logs", "a", "-n", "1");
+        assertThat(one.out().lines().count()).isEqualTo(1);
+        assertThat(all.out().lines().count()).isGreaterThan(1);
+        assertThat(all.out()).endsWith(one.out());
+        Cli.Result badTail = fleet.cli("logs", "a", "--tail", "some");
+        assertThat(badTail.code()).isEqualTo(2);
+        assertThat(badTail.err()).contains("invalid --tail 'some'");
+    }
+
+    @Test
+    @Order(6)
+    void portAndConfigSayWhatTheContainerIs() {
+        int port = FleetRun.port(fleet, "a");
+        Cli.Result p = fleet.expect(0, "port", "a");
+        assertThat(p.out().strip()).isEqualTo(port + "/tcp -> 127.0.0.1:" + port);
+        Cli.Result cfg = fleet.expect(0, "config", "a");
+        assertThat(cfg.out())
+                .contains("container_name: " + fleet.container("a"))
+                .contains("127.0.0.1:" + port + ":" + port)
+                .doesNotContain("sk-test");
+        JsonNode spec = FleetRun.json(fleet.expect(0, "config", "a", "--json").out());
+        assertThat(spec.path("containerName").asText()).isEqualTo(fleet.container("a"));
+        assertThat(spec.path("memoryBytes").asLong()).isEqualTo(256L << 20);
+        // what docker says the container is agrees with what config says agentctl would make
+        assertThat(FleetRun.inspect(fleet, "a").at("/HostConfig/Memory").asLong())
+                .isEqualTo(spec.path("memoryBytes").asLong());
     }
 
     @Test
@@ -212,12 +272,18 @@ class FleetLifecycleIT {
                 "dev.agentctl.fleet=" + fleet.name,
                 "--label",
                 "dev.agentctl.instance=ghost",
+                "--label",
+                "dev.agentctl.fleet-id=" + fleet.id(),
                 fleet.image(),
                 "sleep",
                 "300");
         assertThat(run.code()).as("docker run ghost: " + run.err()).isZero();
         String ghostId = run.out().strip();
         try {
+            Cli.Result alarm = fleet.cli("status", "--no-stats");
+            assertThat(alarm.code())
+                    .as("an orphan is something to look at\n" + alarm)
+                    .isEqualTo(4);
             Map<String, JsonNode> rows = status(fleet, "--no-stats");
             assertThat(rows.keySet()).containsExactly("a", "b", "c", "ghost");
             assertThat(rows.get("ghost").path("state").asText()).isEqualTo("orphan");
@@ -229,6 +295,12 @@ class FleetLifecycleIT {
                             .findFirst()
                             .orElseThrow())
                     .contains("orphan");
+            // down --remove-orphans takes it away (here beside a, which comes up again)
+            fleet.expect(0, "down", "--remove-orphans", "a");
+            assertThat(Sh.run("docker", "inspect", ghostId).code())
+                    .as("the orphan is gone")
+                    .isNotZero();
+            fleet.expect(0, "up", "a");
         } finally {
             Sh.run("docker", "rm", "-f", ghostId);
         }

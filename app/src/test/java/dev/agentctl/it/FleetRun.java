@@ -35,7 +35,7 @@ final class FleetRun {
             fleet = EngineFleet.create(dir.resolve("fleet"), prefix);
             fleet.expect(0, "runtime", "build");
             for (String i : instances) {
-                fleet.expect(0, "create", i);
+                fleet.create(i);
             }
             return fleet;
         } catch (IOException | RuntimeException | AssertionError e) {
@@ -80,6 +80,14 @@ final class FleetRun {
                     Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
+        }
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

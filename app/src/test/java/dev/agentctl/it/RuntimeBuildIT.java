@@ -193,7 +193,10 @@ class RuntimeBuildIT {
                 .out();
         Cli.Result r = fleet.cli("runtime", "build");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).contains("image build failed at Step").contains("  | ");
+        assertThat(r.err()).contains("runtime build failed at Step 9/10 : RUN").contains("  | ");
+        // the failing step is shown once, cut to one line, and never the whole script again as the reason
+        assertThat(r.err().split("python3 -m venv", -1)).hasSize(2);
+        assertThat(r.err()).contains("the step's command exited with code 2");
         assertThat(r.err()).containsIgnoringCase("toml");
         assertThat(current()).isEqualTo(firstBuild);
         assertThat(Sh.run("docker", "image", "inspect", "-f", "{{.Id}}", fleet.image())

@@ -154,7 +154,7 @@ class RuntimeRollIT {
                             .filter(l -> l.startsWith(i + " "))
                             .findFirst()
                             .orElseThrow())
-                    .endsWith(oldA);
+                    .containsPattern(java.util.regex.Pattern.quote(oldA) + "\\s+image, mounts: agentctl up " + i);
         }
     }
 

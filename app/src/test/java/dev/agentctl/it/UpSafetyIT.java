@@ -36,12 +36,12 @@ class UpSafetyIT {
     void aRecreateThatCannotStartPutsTheOldContainerBack() {
         String oldId = FleetRun.id(fleet, "a");
         int port = FleetRun.port(fleet, "a");
-        // valid for agentctl, refused by the engine on this host (more CPUs than it has): the new container cannot be
-        // made
-        fleet.expect(0, "set", "a", "--cpus", "512");
+        // valid for agentctl, refused by the engine on this host (an address the host does not have): the new
+        // container is made but cannot start
+        fleet.expect(0, "set", "a", "--bind", "10.255.255.1");
         Cli.Result up = fleet.cli("up", "a");
         assertThat(up.code()).as(up.toString()).isEqualTo(4);
-        assertThat(up.out()).contains("a: recreating (changed: cpus)").contains("a: FAILED");
+        assertThat(up.out()).contains("a: recreating (changed: ports)").contains("a: FAILED");
         assertThat(up.err()).contains("a did not become healthy (failed:");
 
         assertThat(FleetRun.id(fleet, "a"))
@@ -54,7 +54,7 @@ class UpSafetyIT {
         assertThat(names.out()).doesNotContain("replaced");
 
         // back to a valid setting: the container matches its spec again and is left alone
-        fleet.expect(0, "set", "a", "--cpus", "0.5");
+        fleet.expect(0, "set", "a", "--bind", "127.0.0.1");
         Cli.Result again = fleet.expect(0, "up", "a");
         assertThat(again.out()).contains("0 changed");
         assertThat(FleetRun.id(fleet, "a")).isEqualTo(oldId);
@@ -63,7 +63,7 @@ class UpSafetyIT {
     @Test
     @Order(2)
     void aContainerOfTheSameNameThatAgentctlDidNotMakeIsNeverTouched() {
-        fleet.expect(0, "create", "c");
+        fleet.create("c");
         String foreign = fleet.container("c");
         Sh.Result run = Sh.run(
                 "docker",

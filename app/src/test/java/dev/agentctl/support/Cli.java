@@ -6,6 +6,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Runs agentctl in-process through {@link Main#execute}, capturing what it prints. */
 public final class Cli {
@@ -26,9 +27,14 @@ public final class Cli {
 
     /** {@code agentctl ARGS...}, exactly as given. */
     public static Result raw(String... args) {
+        return withEnv(Map.of(), args);
+    }
+
+    /** {@code agentctl ARGS...} with {@code env} as its whole environment (AGENTCTL_ROOT, NO_COLOR, secrets...). */
+    public static Result withEnv(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true), env);
         return new Result(code, out.toString(), err.toString());
     }
 

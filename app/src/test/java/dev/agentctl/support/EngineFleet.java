@@ -94,11 +94,31 @@ public final class EngineFleet implements AutoCloseable {
         return Cli.raw(a.toArray(String[]::new));
     }
 
+    /**
+     * {@code agentctl create NAME ARGS...} with an API key for the default provider (the agent, like the real one,
+     * does not start without one); fails the test unless it works.
+     */
+    public Cli.Result create(String name, String... args) {
+        List<String> a = new ArrayList<>(List.of("create", name));
+        a.addAll(List.of(args));
+        a.addAll(List.of("--env", "OPENAI_API_KEY=sk-test-" + name));
+        return expect(0, a.toArray(String[]::new));
+    }
+
     /** Runs a command and fails the test with its output unless it exits with {@code code}. */
     public Cli.Result expect(int code, String... args) {
         Cli.Result r = cli(args);
         assertThat(r.code()).as("agentctl " + String.join(" ", args) + "\n" + r).isEqualTo(code);
         return r;
+    }
+
+    /** This fleet root's id (what its containers carry as dev.agentctl.fleet-id). */
+    public String id() {
+        try {
+            return Files.readString(root.resolve(".agentctl/fleet-id")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public String container(String instance) {

@@ -38,8 +38,8 @@ public abstract class FleetTestBase {
         fleetName = "ut-" + Long.toString(System.nanoTime() & 0xffffffL, 36);
         Path yaml = root.resolve("fleet.yaml");
         String text = java.nio.file.Files.readString(yaml);
-        assertThat(text).contains("\nname: nanobot\n");
-        java.nio.file.Files.writeString(yaml, text.replace("\nname: nanobot\n", "\nname: " + fleetName + "\n"));
+        assertThat(text).containsPattern("(?m)^name: fleet$");
+        java.nio.file.Files.writeString(yaml, text.replaceFirst("(?m)^name: fleet$", "name: " + fleetName));
     }
 
     /** {@code agentctl COMMAND --root ROOT ARGS...} */

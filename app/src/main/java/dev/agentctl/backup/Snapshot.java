@@ -1,0 +1,223 @@
+package dev.agentctl.backup;
+
+import dev.agentctl.io.FileModes;
+import dev.agentctl.io.Hashing;
+import dev.agentctl.io.UntrustedDir;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A private copy of a live instance folder that is consistent: a first pass copies everything while the instance
+ * runs; a second pass, while it is held (paused or stopped), copies only what changed since (by type, size, mtime and
+ * mode) and drops what went away. The live folder is walked through {@link UntrustedDir} handles, never following a
+ * link; a file's bytes are read up to the size it had when looked at, never more. Each file is hashed as it is
+ * copied, so the manifest is known before the archive is written.
+ */
+final class Snapshot implements Closeable {
+    /** One entry, as it will be in the manifest; {@code path} "." is the folder itself. */
+    record Item(String path, Manifest.Type type, long size, int mode, FileTime mtime, String sha256, String target) {
+        Manifest.FileEntry entry() {
+            return new Manifest.FileEntry(path, type, size, mode, mtime.toInstant(), sha256, target);
+        }
+
+        boolean same(PosixFileAttributes a, Manifest.Type t) {
+            return t == type
+                    && a.size() == size
+                    && micros(a.lastModifiedTime()).equals(mtime)
+                    && FileModes.bits(a.permissions()) == mode;
+        }
+    }
+
+    private final Path parent;
+    private final String name;
+    private final Path staging;
+    private final Map<String, Item> items = new TreeMap<>();
+    private final Set<String> warnings = new java.util.LinkedHashSet<>();
+    private long bytesRead;
+
+    /** A snapshot of {@code parent/name} (a folder that is not a link), kept in {@code staging} (made here). */
+    Snapshot(Path parent, String name, Path staging) throws IOException {
+        this.parent = parent;
+        this.name = name;
+        this.staging = staging;
+        Files.createDirectories(staging);
+        Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    /** Copies what is new or changed since the last pass, and forgets what is gone. */
+    void pass() throws IOException {
+        Set<String> seen = new HashSet<>();
+        try (UntrustedDir root = UntrustedDir.open(parent, name)) {
+            PosixFileAttributes top =
+                    Files.readAttributes(parent.resolve(name), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            record(".", Manifest.Type.DIR, top, null, null);
+            seen.add(".");
+            walk(root, "", seen);
+        }
+        for (String gone : new ArrayList<>(items.keySet())) {
+            if (!seen.contains(gone)) {
+                Item it = items.remove(gone);
+                if (it.type() == Manifest.Type.FILE) {
+                    Files.deleteIfExists(copyOf(gone));
+                }
+            }
+        }
+    }
+
+    private void walk(UntrustedDir dir, String rel, Set<String> seen) throws IOException {
+        for (String child : dir.list()) {
+            String path = rel.isEmpty() ? child : rel + "/" + child;
+            PosixFileAttributes a = dir.stat(child).orElse(null);
+            if (a == null) {
+                continue; // gone between list and look
+            }
+            Item old = items.get(path);
+            if (old != null && old.type() != kind(a)) {
+                forget(path); // a file became a folder, or the other way round
+            }
+            if (a.isDirectory()) {
+                Files.createDirectories(copyOf(path));
+                record(path, Manifest.Type.DIR, a, null, null);
+                seen.add(path);
+                try (UntrustedDir sub = dir.dir(child)) {
+                    walk(sub, path, seen);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    seen.remove(path);
+                }
+            } else if (a.isSymbolicLink()) {
+                // the link's own text, read by its name: this is the one look at the live tree by path; while the
+                // instance is held (the second pass) nothing can swap a folder on that path for a link
+                String target = Files.readSymbolicLink(parent.resolve(name).resolve(path))
+                        .toString();
+                old = items.get(path);
+                if (old == null || !old.same(a, Manifest.Type.SYMLINK) || !target.equals(old.target())) {
+                    items.put(
+                            path,
+                            new Item(
+                                    path,
+                                    Manifest.Type.SYMLINK,
+                                    0,
+                                    FileModes.bits(a.permissions()),
+                                    micros(a.lastModifiedTime()),
+                                    null,
+                                    target));
+                }
+                seen.add(path);
+            } else if (a.isRegularFile()) {
+                old = items.get(path);
+                if (old == null || !old.same(a, Manifest.Type.FILE)) {
+                    copy(dir, child, path, a);
+                }
+                seen.add(path);
+            } else if (!items.containsKey(path)) {
+                warnings.add("skipped " + path + ": not a regular file, folder or symlink");
+            }
+        }
+    }
+
+    private static Manifest.Type kind(PosixFileAttributes a) {
+        return a.isDirectory() ? Manifest.Type.DIR : a.isSymbolicLink() ? Manifest.Type.SYMLINK : Manifest.Type.FILE;
+    }
+
+    /** Drops an entry (and, for a folder, everything under it) and its copy. */
+    private void forget(String path) throws IOException {
+        items.keySet().removeIf(p -> p.equals(path) || p.startsWith(path + "/"));
+        UntrustedDir.deleteTree(copyOf(path));
+    }
+
+    private void record(String path, Manifest.Type type, PosixFileAttributes a, String sha, String target) {
+        items.put(
+                path,
+                new Item(path, type, 0, FileModes.bits(a.permissions()), micros(a.lastModifiedTime()), sha, target));
+    }
+
+    /** Copies at most the size the file had when looked at (a file growing while read keeps its first bytes). */
+    private void copy(UntrustedDir dir, String child, String path, PosixFileAttributes a) throws IOException {
+        Path to = copyOf(path);
+        Files.deleteIfExists(to);
+        MessageDigest d = Hashing.sha256();
+        long left = a.size();
+        long n = 0;
+        byte[] buf = new byte[1 << 16];
+        try (SeekableByteChannel ch = dir.openFile(child);
+                InputStream in = Channels.newInputStream(ch);
+                OutputStream out = Files.newOutputStream(
+                        to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            while (left > 0) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (r < 0) {
+                    break; // it shrank: what there is
+                }
+                d.update(buf, 0, r);
+                out.write(buf, 0, r);
+                left -= r;
+                n += r;
+            }
+        } catch (IOException e) {
+            throw new IOException(path + ": " + BackupWriter.describe(e), e);
+        }
+        bytesRead += n;
+        items.put(
+                path,
+                new Item(
+                        path,
+                        Manifest.Type.FILE,
+                        n,
+                        FileModes.bits(a.permissions()),
+                        micros(a.lastModifiedTime()),
+                        Hashing.hex(d),
+                        null));
+    }
+
+    /** Where the copy of a live entry is (the staging folder holds real folders only, made here). */
+    Path copyOf(String path) {
+        return path.equals(".") ? staging : staging.resolve(path);
+    }
+
+    List<Item> items() {
+        return List.copyOf(items.values());
+    }
+
+    List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    long bytesRead() {
+        return bytesRead;
+    }
+
+    int fileCount() {
+        return (int) items.values().stream()
+                .filter(i -> i.type() == Manifest.Type.FILE)
+                .count();
+    }
+
+    /** What a PAX mtime keeps exactly, so that manifest, archive and restored file agree. */
+    static FileTime micros(FileTime t) {
+        return FileTime.from(t.toInstant().truncatedTo(ChronoUnit.MICROS));
+    }
+
+    @Override
+    public void close() throws IOException {
+        UntrustedDir.deleteTree(staging);
+    }
+}

@@ -1,0 +1,3 @@
+package dev.agentctl.engine;
+
+public record ImageInfo(String id, long size, String created) {}

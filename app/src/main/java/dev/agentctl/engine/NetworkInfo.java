@@ -1,0 +1,5 @@
+package dev.agentctl.engine;
+
+import java.util.Map;
+
+public record NetworkInfo(String id, String name, boolean internal, Map<String, String> labels) {}

@@ -1,0 +1,490 @@
+package dev.agentctl.engine.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.BuildResponseItem;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.Network;
+import com.github.dockerjava.api.model.Statistics;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.agentctl.engine.ContainerEngine;
+import dev.agentctl.engine.ContainerInfo;
+import dev.agentctl.engine.EngineException;
+import dev.agentctl.engine.EngineInfo;
+import dev.agentctl.engine.ExecRequest;
+import dev.agentctl.engine.ImageInfo;
+import dev.agentctl.engine.LogQuery;
+import dev.agentctl.engine.NetworkInfo;
+import dev.agentctl.engine.NetworkSpec;
+import dev.agentctl.engine.OneOff;
+import dev.agentctl.engine.RunResult;
+import dev.agentctl.engine.Stats;
+import dev.agentctl.spec.ContainerSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The Docker Engine API, through docker-java with the httpclient5 transport: the only code that imports docker-java.
+ * Honours DOCKER_HOST (and the rest of what docker-java reads); the API version is the daemon's own (no version
+ * prefix is pinned). Streaming calls (build output, logs, stats) have no idle timeout.
+ */
+public final class DockerEngine implements ContainerEngine {
+    private final DockerClient client;
+    private final String host;
+
+    private DockerEngine(DockerClient client, String host) {
+        this.client = client;
+        this.host = host;
+    }
+
+    /** Connects and pings; an engine that does not answer is exit 3 with one line. */
+    public static DockerEngine connect() {
+        DockerClientConfig config;
+        try {
+            config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+        } catch (RuntimeException e) {
+            throw new EngineException(
+                    EngineException.Kind.UNREACHABLE,
+                    "invalid Docker engine settings: " + DockerErrors.firstLine(e.getMessage()));
+        }
+        String host = config.getDockerHost().toString();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(64)
+                .connectionTimeout(Duration.ofSeconds(5))
+                .build();
+        DockerEngine engine = new DockerEngine(DockerClientImpl.getInstance(config, http), host);
+        engine.call(null, () -> engine.client.pingCmd().exec());
+        return engine;
+    }
+
+    /** Runs an engine call; every failure becomes an {@link EngineException} ({@code what} names the action). */
+    <T> T call(String what, Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (RuntimeException e) {
+            throw DockerErrors.translate(e, host, what);
+        }
+    }
+
+    private void run(String what, Runnable body) {
+        call(what, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    @Override
+    public EngineInfo info() {
+        return call("reading the engine's version", () -> {
+            var v = client.versionCmd().exec();
+            Info i = client.infoCmd().exec();
+            return new EngineInfo(
+                    host,
+                    v.getVersion(),
+                    v.getApiVersion(),
+                    i.getOperatingSystem(),
+                    i.getNCPU() == null ? 0 : i.getNCPU(),
+                    i.getMemTotal() == null ? 0 : i.getMemTotal(),
+                    i.getDockerRootDir());
+        });
+    }
+
+    // ---- images
+
+    @Override
+    public Optional<ImageInfo> image(String ref) {
+        return call("inspecting image " + ref, () -> {
+            try {
+                InspectImageResponse r = client.inspectImageCmd(ref).exec();
+                return Optional.of(new ImageInfo(r.getId(), r.getSize() == null ? 0 : r.getSize(), r.getCreated()));
+            } catch (NotFoundException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public String buildImage(
+            InputStream context, String tag, Map<String, String> args, boolean noCache, Consumer<String> output) {
+        List<String> sinceStep = new ArrayList<>();
+        String[] step = {""};
+        String[] error = {null};
+        BuildImageResultCallback cb = new BuildImageResultCallback() {
+            @Override
+            public void onNext(BuildResponseItem item) {
+                if (item.getStream() != null) {
+                    for (String l : item.getStream().split("\n")) {
+                        if (l.isBlank()) {
+                            continue;
+                        }
+                        if (l.startsWith("Step ")) {
+                            step[0] = l;
+                            sinceStep.clear();
+                        } else {
+                            sinceStep.add(l);
+                        }
+                        output.accept(l);
+                    }
+                }
+                if (item.getErrorDetail() != null) {
+                    error[0] = item.getErrorDetail().getMessage();
+                } else if (item.getError() != null) {
+                    error[0] = item.getError();
+                }
+                super.onNext(item);
+            }
+        };
+        try {
+            var cmd = client.buildImageCmd(context)
+                    .withTags(Set.of(tag))
+                    .withNoCache(noCache)
+                    .withPull(false)
+                    .withRemove(true)
+                    .withForcerm(true);
+            args.forEach(cmd::withBuildArg);
+            return cmd.exec(cb).awaitImageId();
+        } catch (RuntimeException e) {
+            EngineException translated = DockerErrors.translate(e, host, "building " + tag);
+            if (translated.kind() == EngineException.Kind.UNREACHABLE) {
+                throw translated;
+            }
+            String why = error[0] != null ? DockerErrors.buildReason(error[0]) : translated.getMessage();
+            throw new EngineException.BuildFailed(step[0].isEmpty() ? "the start" : step[0], why, sinceStep);
+        }
+    }
+
+    @Override
+    public void tagImage(String image, String repository, String tag) {
+        run("tagging " + image, () -> client.tagImageCmd(image, repository, tag).exec());
+    }
+
+    @Override
+    public void untagImage(String ref) {
+        run("removing the image tag " + ref, () -> {
+            try {
+                client.removeImageCmd(ref).withForce(false).exec();
+            } catch (NotFoundException | ConflictException ignored) {
+                // gone already, or still in use
+            }
+        });
+    }
+
+    // ---- networks
+
+    @Override
+    public void ensureNetwork(NetworkSpec network) {
+        run("creating the network " + network.name(), () -> {
+            if (findNetwork(network.name()).isEmpty()) {
+                client.createNetworkCmd()
+                        .withName(network.name())
+                        .withDriver("bridge")
+                        .withInternal(network.internal())
+                        .withLabels(network.labels())
+                        .exec();
+            }
+        });
+    }
+
+    @Override
+    public Optional<NetworkInfo> network(String name) {
+        return call(
+                "inspecting the network " + name,
+                () -> findNetwork(name)
+                        .map(n -> new NetworkInfo(
+                                n.getId(),
+                                n.getName(),
+                                Boolean.TRUE.equals(n.getInternal()),
+                                n.getLabels() == null ? Map.of() : n.getLabels())));
+    }
+
+    private Optional<Network> findNetwork(String name) {
+        return client.listNetworksCmd().withNameFilter(name).exec().stream()
+                .filter(n -> name.equals(n.getName()))
+                .findFirst();
+    }
+
+    @Override
+    public void removeNetwork(String name) {
+        run("removing the network " + name, () -> {
+            try {
+                client.removeNetworkCmd(name).exec();
+            } catch (NotFoundException ignored) {
+                // gone already
+            }
+        });
+    }
+
+    // ---- containers
+
+    @Override
+    public List<ContainerInfo> containers(Map<String, String> labels) {
+        List<Container> list = call(
+                "listing containers",
+                () -> client.listContainersCmd()
+                        .withShowAll(true)
+                        .withLabelFilter(labels)
+                        .exec());
+        return list.parallelStream()
+                .map(c -> inspect(c.getId()))
+                .flatMap(Optional::stream)
+                .toList();
+    }
+
+    @Override
+    public Optional<ContainerInfo> inspect(String nameOrId) {
+        return call("inspecting " + nameOrId, () -> {
+            try {
+                return Optional.of(
+                        DockerMapping.info(client.inspectContainerCmd(nameOrId).exec()));
+            } catch (NotFoundException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public String create(ContainerSpec spec, Map<String, String> secrets) {
+        return call(
+                "creating " + spec.containerName(),
+                () -> DockerMapping.createCmd(client, spec, secrets).exec().getId());
+    }
+
+    @Override
+    public void start(String id) {
+        run("starting " + id, () -> {
+            try {
+                client.startContainerCmd(id).exec();
+            } catch (NotModifiedException ignored) {
+                // already running
+            }
+        });
+    }
+
+    @Override
+    public void stop(String id, Duration timeout) {
+        run("stopping " + id, () -> {
+            try {
+                client.stopContainerCmd(id)
+                        .withTimeout((int) timeout.toSeconds())
+                        .exec();
+            } catch (NotModifiedException ignored) {
+                // already stopped
+            }
+        });
+    }
+
+    @Override
+    public void restart(String id, Duration timeout) {
+        run(
+                "restarting " + id,
+                () -> client.restartContainerCmd(id)
+                        .withTimeout((int) timeout.toSeconds())
+                        .exec());
+    }
+
+    @Override
+    public void pause(String id) {
+        run("pausing " + id, () -> client.pauseContainerCmd(id).exec());
+    }
+
+    @Override
+    public void unpause(String id) {
+        run("unpausing " + id, () -> client.unpauseContainerCmd(id).exec());
+    }
+
+    @Override
+    public void rename(String id, String newName) {
+        run(
+                "renaming " + id + " to " + newName,
+                () -> client.renameContainerCmd(id).withName(newName).exec());
+    }
+
+    @Override
+    public void remove(String id) {
+        run("removing " + id, () -> {
+            try {
+                client.removeContainerCmd(id).withForce(true).exec();
+            } catch (NotFoundException ignored) {
+                // already gone
+            }
+        });
+    }
+
+    @Override
+    public int waitForExit(String id) {
+        return call(
+                "waiting for " + id, () -> client.waitContainerCmd(id).start().awaitStatusCode());
+    }
+
+    // ---- stats
+
+    /**
+     * One stats call per container without streaming, all at once: the daemon answers each with two samples about a
+     * second apart (cpu_stats and precpu_stats), as {@code docker stats --no-stream} shows them.
+     */
+    @Override
+    public Map<String, Stats> stats(Collection<String> ids) {
+        Map<String, Stats> out = new ConcurrentHashMap<>();
+        ids.parallelStream().forEach(id -> one(id).ifPresent(s -> out.put(id, s)));
+        return out;
+    }
+
+    private Optional<Stats> one(String id) {
+        return call("reading the stats of " + id, () -> {
+            Statistics[] got = {null};
+            try (var cb = client.statsCmd(id).withNoStream(true).exec(new ResultCallback.Adapter<Statistics>() {
+                @Override
+                public void onNext(Statistics s) {
+                    got[0] = s;
+                }
+            })) {
+                cb.awaitCompletion(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Statistics s = got[0];
+            if (s == null || s.getCpuStats() == null) {
+                return Optional.<Stats>empty();
+            }
+            return Optional.of(DockerMapping.stats(s));
+        });
+    }
+
+    // ---- logs and exec
+
+    @Override
+    public void logs(String id, LogQuery q, Consumer<String> line) {
+        run("reading the logs of " + id, () -> {
+            var cmd = client.logContainerCmd(id)
+                    .withStdOut(true)
+                    .withStdErr(true)
+                    .withFollowStream(q.follow())
+                    .withTimestamps(q.timestamps());
+            if (q.tail() != null) {
+                cmd.withTail(q.tail());
+            }
+            if (q.since() != null) {
+                cmd.withSince(q.since());
+            }
+            LineSplitter splitter = new LineSplitter(line);
+            try (var cb = cmd.exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame f) {
+                    splitter.accept(f.getPayload());
+                }
+            })) {
+                cb.awaitCompletion();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            splitter.flush();
+        });
+    }
+
+    @Override
+    public int exec(String id, ExecRequest r, OutputStream stdout, OutputStream stderr) {
+        return call("running a command in " + id, () -> {
+            var create = client.execCreateCmd(id)
+                    .withCmd(r.command().toArray(String[]::new))
+                    .withAttachStdout(true)
+                    .withAttachStderr(true);
+            if (r.user() != null) {
+                create.withUser(r.user());
+            }
+            if (r.workdir() != null) {
+                create.withWorkingDir(r.workdir());
+            }
+            if (!r.env().isEmpty()) {
+                create.withEnv(r.env().entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .toList());
+            }
+            String execId = create.exec().getId();
+            try (var cb = client.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame f) {
+                    OutputStream to = f.getStreamType() == StreamType.STDERR ? stderr : stdout;
+                    try {
+                        to.write(f.getPayload());
+                        to.flush();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            })) {
+                cb.awaitCompletion();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Long code = client.inspectExecCmd(execId).exec().getExitCodeLong();
+            return code == null ? 1 : code.intValue();
+        });
+    }
+
+    @Override
+    public InputStream copyOut(String id, String path) {
+        return call(
+                "copying " + path + " out of " + id,
+                () -> client.copyArchiveFromContainerCmd(id, path).exec());
+    }
+
+    @Override
+    public String createOneOff(OneOff o) {
+        return call(
+                "creating a throwaway container of " + o.image(),
+                () -> DockerMapping.oneOffCmd(client, o).exec().getId());
+    }
+
+    @Override
+    public RunResult runOnce(OneOff o) {
+        String id = createOneOff(o);
+        try {
+            start(id);
+            int code = waitForExit(id);
+            return new RunResult(code, String.join("\n", tail(id, 200)));
+        } finally {
+            remove(id);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.agentctl.engine.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.HealthStateLog;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.CpuStatsConfig;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Statistics;
+import dev.agentctl.engine.ContainerInfo;
+import dev.agentctl.engine.ContainerState;
+import dev.agentctl.engine.EngineException;
+import dev.agentctl.engine.Health;
+import dev.agentctl.engine.OneOff;
+import dev.agentctl.engine.Stats;
+import dev.agentctl.spec.ContainerSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** docker-java's model to agentctl's and back: a container spec to a create call, inspect and stats to records. */
+final class DockerMapping {
+    private DockerMapping() {}
+
+    static CreateContainerCmd createCmd(DockerClient client, ContainerSpec spec, Map<String, String> secrets) {
+        Ports ports = new Ports();
+        List<ExposedPort> exposed = new ArrayList<>();
+        for (ContainerSpec.PortBinding p : spec.ports()) {
+            ExposedPort e = ExposedPort.tcp(p.containerPort());
+            exposed.add(e);
+            ports.bind(e, Ports.Binding.bindIpAndPort(p.hostIp(), p.hostPort()));
+        }
+        ContainerSpec.Healthcheck h = spec.healthcheck();
+        HostConfig hc = HostConfig.newHostConfig()
+                .withMounts(mounts(spec.mounts()))
+                .withPortBindings(ports)
+                .withNanoCPUs((long) (spec.cpus() * 1e9))
+                .withMemory(spec.memoryBytes())
+                .withPidsLimit((long) spec.pids())
+                .withReadonlyRootfs(spec.readOnlyRootfs())
+                .withSecurityOpts(spec.securityOpt())
+                .withTmpFs(spec.tmpfs())
+                .withLogConfig(new LogConfig(loggingType(spec.logDriver()), spec.logOptions()))
+                .withRestartPolicy(RestartPolicy.parse(spec.restart()))
+                .withInit(spec.init())
+                .withNetworkMode(spec.network());
+        if (!spec.capDrop().isEmpty()) {
+            hc.withCapDrop(spec.capDrop().stream().map(Capability::valueOf).toArray(Capability[]::new));
+        }
+        List<String> env = new ArrayList<>();
+        secrets.forEach((k, v) -> env.add(k + "=" + v));
+        spec.environment().forEach((k, v) -> env.add(k + "=" + v));
+        CreateContainerCmd cmd = client.createContainerCmd(spec.image())
+                .withName(spec.containerName())
+                .withCmd(spec.command())
+                .withUser(spec.user())
+                .withEnv(env)
+                .withLabels(spec.engineLabels())
+                .withExposedPorts(exposed)
+                .withAliases(spec.instance())
+                .withHealthcheck(new HealthCheck()
+                        .withTest(h.test())
+                        .withInterval(TimeUnit.SECONDS.toNanos(h.intervalSeconds()))
+                        .withTimeout(TimeUnit.SECONDS.toNanos(h.timeoutSeconds()))
+                        .withRetries(h.retries())
+                        .withStartPeriod(TimeUnit.SECONDS.toNanos(h.startPeriodSeconds())))
+                .withHostConfig(hc);
+        return cmd;
+    }
+
+    static CreateContainerCmd oneOffCmd(DockerClient client, OneOff o) {
+        CreateContainerCmd c = client.createContainerCmd(o.image())
+                .withHostConfig(HostConfig.newHostConfig()
+                        .withMounts(mounts(o.mounts()))
+                        .withNetworkMode("none"))
+                .withLabels(Map.of("dev.agentctl.throwaway", "true"));
+        if (o.entrypoint() != null) {
+            c.withEntrypoint(o.entrypoint());
+        }
+        if (!o.command().isEmpty()) {
+            c.withCmd(o.command());
+        }
+        if (o.user() != null) {
+            c.withUser(o.user());
+        }
+        return c;
+    }
+
+    private static List<Mount> mounts(List<ContainerSpec.Mount> mounts) {
+        List<Mount> out = new ArrayList<>();
+        for (ContainerSpec.Mount m : mounts) {
+            out.add(new Mount()
+                    .withType(MountType.BIND)
+                    .withSource(m.source())
+                    .withTarget(m.target())
+                    .withReadOnly(m.readOnly()));
+        }
+        return out;
+    }
+
+    private static LogConfig.LoggingType loggingType(String driver) {
+        for (LogConfig.LoggingType t : LogConfig.LoggingType.values()) {
+            if (t.getType().equals(driver) && t != LogConfig.LoggingType.DEFAULT) {
+                return t;
+            }
+        }
+        throw new EngineException(EngineException.Kind.REFUSED, "unsupported logging driver '" + driver + "'");
+    }
+
+    static ContainerInfo info(InspectContainerResponse r) {
+        InspectContainerResponse.ContainerState s = r.getState();
+        Health health = Health.NONE;
+        String probe = "";
+        if (s.getHealth() != null) {
+            health = Health.parse(s.getHealth().getStatus());
+            List<HealthStateLog> log = s.getHealth().getLog();
+            if (log != null && !log.isEmpty()) {
+                HealthStateLog last = log.get(log.size() - 1);
+                probe = (last.getOutput() == null ? "" : last.getOutput().strip()) + " (exit " + last.getExitCodeLong()
+                        + ")";
+            }
+        }
+        Map<String, String> labels =
+                r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels();
+        List<ContainerInfo.Published> published = new ArrayList<>();
+        HostConfig hc = r.getHostConfig();
+        if (hc != null && hc.getPortBindings() != null) {
+            hc.getPortBindings().getBindings().forEach((port, bindings) -> {
+                if (bindings != null) {
+                    for (Ports.Binding b : bindings) {
+                        published.add(new ContainerInfo.Published(
+                                b.getHostIp() == null || b.getHostIp().isEmpty() ? "0.0.0.0" : b.getHostIp(),
+                                b.getHostPortSpec() == null ? 0 : Integer.parseInt(b.getHostPortSpec()),
+                                port.getPort()));
+                    }
+                }
+            });
+        }
+        return new ContainerInfo(
+                r.getId(),
+                r.getName().replaceFirst("^/", ""),
+                r.getConfig().getImage(),
+                ContainerState.parse(s.getStatus()),
+                health,
+                time(s.getStartedAt()),
+                time(s.getFinishedAt()),
+                r.getRestartCount() == null ? 0 : r.getRestartCount(),
+                s.getExitCodeLong() == null ? null : s.getExitCodeLong().intValue(),
+                Boolean.TRUE.equals(s.getOOMKilled()),
+                labels,
+                probe,
+                List.copyOf(published),
+                hc == null || hc.getMemory() == null ? 0 : hc.getMemory(),
+                hc == null || hc.getNanoCPUs() == null ? 0 : hc.getNanoCPUs() / 1e9);
+    }
+
+    private static Instant time(String s) {
+        return s == null || s.isEmpty() || s.startsWith("0001") ? null : Instant.parse(s);
+    }
+
+    static Stats stats(Statistics cur) {
+        return stats(cur.getPreCpuStats(), cur);
+    }
+
+    static Stats stats(CpuStatsConfig p, Statistics cur) {
+        double cpu = 0;
+        var c = cur.getCpuStats();
+        if (c != null
+                && p != null
+                && c.getCpuUsage() != null
+                && p.getCpuUsage() != null
+                && c.getSystemCpuUsage() != null
+                && p.getSystemCpuUsage() != null) {
+            long cpuDelta = c.getCpuUsage().getTotalUsage() - p.getCpuUsage().getTotalUsage();
+            long sysDelta = c.getSystemCpuUsage() - p.getSystemCpuUsage();
+            long online = c.getOnlineCpus() != null
+                    ? c.getOnlineCpus()
+                    : c.getCpuUsage().getPercpuUsage() != null
+                            ? c.getCpuUsage().getPercpuUsage().size()
+                            : 1;
+            if (sysDelta > 0 && cpuDelta >= 0) {
+                cpu = (double) cpuDelta / sysDelta * online * 100.0;
+            }
+        }
+        long usage = 0;
+        long limit = 0;
+        var m = cur.getMemoryStats();
+        if (m != null) {
+            usage = m.getUsage() == null ? 0 : m.getUsage();
+            limit = m.getLimit() == null ? 0 : m.getLimit();
+            // as docker stats: usage minus page cache (cgroup v1: total_inactive_file, v2: inactive_file)
+            var st = m.getStats();
+            Long inactive = st == null
+                    ? null
+                    : st.getTotalInactiveFile() != null ? st.getTotalInactiveFile() : st.getInactiveFile();
+            if (inactive != null && inactive < usage) {
+                usage -= inactive;
+            }
+        }
+        return new Stats(cpu, usage, limit);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.agentctl.engine.docker;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/** Turns log frames (which may split or join lines) into whole lines. */
+final class LineSplitter {
+    private final Consumer<String> line;
+    private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+
+    LineSplitter(Consumer<String> line) {
+        this.line = line;
+    }
+
+    synchronized void accept(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == '\n') {
+                emit();
+            } else {
+                buf.write(b);
+            }
+        }
+    }
+
+    synchronized void flush() {
+        if (buf.size() > 0) {
+            emit();
+        }
+    }
+
+    private void emit() {
+        String s = buf.toString(StandardCharsets.UTF_8);
+        buf.reset();
+        line.accept(s.endsWith("\r") ? s.substring(0, s.length() - 1) : s);
+    }
+}

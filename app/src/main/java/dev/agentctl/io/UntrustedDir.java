@@ -1,0 +1,340 @@
+package dev.agentctl.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A folder that a program agentctl does not trust can write to (an instance's config/ or workspace/, written by an
+ * agent with a shell tool). The one way agentctl touches such a tree:
+ *
+ * <ul>
+ *   <li>every operation is relative to an open directory handle (openat, unlinkat, renameat), one name at a time,
+ *       never following a link: a link, a FIFO or a device where a file or folder is expected is an error;
+ *   <li>files are opened read-write without following links, which never blocks on a FIFO, and must be seekable
+ *       (a regular file) before a byte is read; reads are bounded by the caller, never by a size the tree reports;
+ *   <li>files are written whole in a trusted folder beside the tree (one no container sees, on the same file
+ *       system), with their final mode and owner set there, then renamed into place through the handle: nothing is
+ *       ever created, re-opened, chmodded or chowned by name inside the tree;
+ *   <li>nothing's mode or owner inside the tree is changed.
+ * </ul>
+ */
+public final class UntrustedDir implements Closeable {
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+    private final SecureDirectoryStream<Path> dir;
+    private final Path where;
+    private final Path staging;
+    private final List<UntrustedDir> children = new ArrayList<>();
+
+    private UntrustedDir(SecureDirectoryStream<Path> dir, Path where, Path staging) {
+        this.dir = dir;
+        this.where = where;
+        this.staging = staging;
+    }
+
+    /**
+     * Opens {@code trustedParent/name}: the parent must be a folder only agentctl writes to (the instance folder);
+     * {@code name} must be a real folder there, not a link. Files written into the tree are prepared in
+     * {@code trustedParent}.
+     */
+    public static UntrustedDir open(Path trustedParent, String name) throws IOException {
+        checkName(name);
+        DirectoryStream<Path> parent = Files.newDirectoryStream(trustedParent);
+        if (!(parent instanceof SecureDirectoryStream<Path> sp)) {
+            parent.close();
+            throw new IOException("this platform cannot open folders without following links (" + trustedParent + ")");
+        }
+        try (sp) {
+            return new UntrustedDir(
+                    sp.newDirectoryStream(Path.of(name), NOFOLLOW), trustedParent.resolve(name), trustedParent);
+        } catch (FileSystemException e) {
+            throw refused(trustedParent.resolve(name), "is not a real folder (a link, or missing)", e);
+        }
+    }
+
+    /** Where this folder is, for messages. */
+    public Path path() {
+        return where;
+    }
+
+    /** A real sub-folder (never a link); closed with this one. */
+    public UntrustedDir dir(String name) throws IOException {
+        checkName(name);
+        try {
+            UntrustedDir d =
+                    new UntrustedDir(dir.newDirectoryStream(Path.of(name), NOFOLLOW), where.resolve(name), staging);
+            children.add(d);
+            return d;
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (FileSystemException e) {
+            throw refused(where.resolve(name), "is not a real folder (a link or a file)", e);
+        }
+    }
+
+    /** The sub-folder at a relative path ("memory" or "a/b"), each step a real folder. */
+    public UntrustedDir resolveDir(String relative) throws IOException {
+        UntrustedDir d = this;
+        for (String part : parts(relative)) {
+            d = d.dir(part);
+        }
+        return d;
+    }
+
+    /** Attributes of an entry, not following a link; empty when there is none. */
+    public Optional<PosixFileAttributes> stat(String name) throws IOException {
+        checkName(name);
+        try {
+            return Optional.of(dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, NOFOLLOW)
+                    .readAttributes());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The names in this folder, sorted. */
+    public List<String> list() {
+        List<String> names = new ArrayList<>();
+        for (Path p : dir) {
+            names.add(p.getFileName().toString());
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /**
+     * Opens a regular file for reading without following a link and without blocking on a FIFO. The channel is
+     * positioned at 0; the caller closes it.
+     */
+    public SeekableByteChannel openFile(String name) throws IOException {
+        checkName(name);
+        Path p = Path.of(name);
+        SeekableByteChannel ch;
+        try {
+            // read-write: opening a FIFO so never waits for a writer; nothing is written
+            ch = dir.newByteChannel(p, Set.<OpenOption>of(StandardOpenOption.READ, StandardOpenOption.WRITE, NOFOLLOW));
+        } catch (AccessDeniedException e) {
+            ch = readOnly(p);
+        } catch (FileSystemException e) {
+            String reason = String.valueOf(e.getReason());
+            if (reason.contains("busy")) { // a running executable cannot be opened for writing
+                ch = readOnly(p);
+            } else if (reason.contains("symbolic link") || reason.contains("Is a directory")) {
+                throw refused(where.resolve(name), "is not a regular file", e);
+            } else {
+                throw e;
+            }
+        } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("symbolic link")) {
+                throw refused(where.resolve(name), "is a link, which agentctl never follows", e);
+            }
+            throw e;
+        }
+        try {
+            ch.position(0); // a FIFO or socket cannot seek
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw refused(where.resolve(name), "is not a regular file", e);
+        }
+    }
+
+    private SeekableByteChannel readOnly(Path p) throws IOException {
+        PosixFileAttributes a = dir.getFileAttributeView(p, PosixFileAttributeView.class, NOFOLLOW)
+                .readAttributes();
+        if (!a.isRegularFile()) {
+            throw refused(where.resolve(p.toString()), "is not a regular file", null);
+        }
+        return dir.newByteChannel(p, Set.<OpenOption>of(StandardOpenOption.READ, NOFOLLOW));
+    }
+
+    /** At most {@code max} bytes of a regular file; a longer file is an error naming the bound. */
+    public byte[] read(String name, long max) throws IOException {
+        try (SeekableByteChannel ch = openFile(name);
+                InputStream in = Channels.newInputStream(ch)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            long total = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                total += n;
+                if (total > max) {
+                    throw refused(where.resolve(name), "is larger than " + max + " bytes", null);
+                }
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    /** As {@link #read}, or empty when there is no such entry. */
+    public Optional<byte[]> readIfExists(String name, long max) throws IOException {
+        if (stat(name).isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(read(name, max));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Replaces {@code name} with {@code content}: written in the trusted folder with its final mode (and owner, when
+     * {@code uid >= 0}), synced, then renamed over whatever {@code name} is (a link there is replaced, never
+     * followed).
+     */
+    public void write(String name, byte[] content, Set<java.nio.file.attribute.PosixFilePermission> perms, int uid)
+            throws IOException {
+        checkName(name);
+        Path tmp = Files.createTempFile(
+                staging,
+                ".agentctl-write-",
+                ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(perms));
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, NOFOLLOW)) {
+                ch.write(ByteBuffer.wrap(content));
+                ch.force(true);
+            }
+            Files.setPosixFilePermissions(tmp, perms);
+            if (uid >= 0) {
+                Files.setAttribute(tmp, "unix:uid", uid, NOFOLLOW);
+                Files.setAttribute(tmp, "unix:gid", uid, NOFOLLOW);
+            }
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(staging)) {
+                ((SecureDirectoryStream<Path>) s).move(tmp.getFileName(), dir, Path.of(name));
+            }
+            tmp = null;
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** Removes a file or link (never what a link points at); absent is fine. */
+    public void deleteFile(String name) throws IOException {
+        checkName(name);
+        try {
+            dir.deleteFile(Path.of(name));
+        } catch (NoSuchFileException ignored) {
+            // already gone
+        }
+    }
+
+    /** Removes a sub-folder and everything in it, through handles, never following a link. */
+    public void deleteTree(String name) throws IOException {
+        checkName(name);
+        Optional<PosixFileAttributes> a = stat(name);
+        if (a.isEmpty()) {
+            return;
+        }
+        if (!a.get().isDirectory()) {
+            dir.deleteFile(Path.of(name));
+            return;
+        }
+        try (UntrustedDir sub =
+                new UntrustedDir(dir.newDirectoryStream(Path.of(name), NOFOLLOW), where.resolve(name), staging)) {
+            try {
+                // a folder restored read-only must not block its own removal (fchmod on the open folder)
+                sub.dir
+                        .getFileAttributeView(PosixFileAttributeView.class)
+                        .setPermissions(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            } catch (IOException ignored) {
+                // not ours to change: unlinking below reports the real problem
+            }
+            for (String child : sub.list()) {
+                sub.deleteTree(child);
+            }
+        }
+        dir.deleteDirectory(Path.of(name));
+    }
+
+    /** Deletes {@code path} (a file, a link, or a whole folder tree) without following any link inside it. */
+    public static void deleteTree(Path path) throws IOException {
+        Path abs = path.toAbsolutePath().normalize();
+        if (!Files.exists(abs, NOFOLLOW)) {
+            return;
+        }
+        try (DirectoryStream<Path> parent = Files.newDirectoryStream(abs.getParent())) {
+            if (!(parent instanceof SecureDirectoryStream<Path> sp)) {
+                throw new IOException("this platform cannot delete without following links (" + abs + ")");
+            }
+            // the wrapper is not closed: the try closes the handle it wraps
+            new UntrustedDir(sp, abs.getParent(), abs.getParent())
+                    .deleteTree(abs.getFileName().toString());
+        }
+    }
+
+    /** Renames an entry within this folder (the entry itself, never what a link points at). */
+    public void rename(String from, String to) throws IOException {
+        checkName(from);
+        checkName(to);
+        dir.move(Path.of(from), dir, Path.of(to));
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (UntrustedDir c : children) {
+            c.close();
+        }
+        dir.close();
+    }
+
+    /** "a/b/c" as names; refuses absolute paths, "..", empty and "." parts. */
+    public static List<String> parts(String relative) {
+        List<String> out = new ArrayList<>();
+        for (String p : relative.split("/")) {
+            if (!p.isEmpty() && !p.equals(".")) {
+                checkName(p);
+                out.add(p);
+            }
+        }
+        if (relative.startsWith("/")) {
+            throw new IllegalArgumentException("not a relative path: " + relative);
+        }
+        return out;
+    }
+
+    private static void checkName(String name) {
+        if (name == null
+                || name.isEmpty()
+                || name.equals(".")
+                || name.equals("..")
+                || name.indexOf('/') >= 0
+                || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("not a single file name: '" + name + "'");
+        }
+    }
+
+    private static IOException refused(Path p, String why, Exception cause) {
+        IOException e = new IOException(p + " " + why);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+}

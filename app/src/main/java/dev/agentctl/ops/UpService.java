@@ -1,0 +1,162 @@
+package dev.agentctl.ops;
+
+import dev.agentctl.AgentctlException;
+import dev.agentctl.engine.ContainerInfo;
+import dev.agentctl.engine.NetworkSpec;
+import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.FleetState;
+import dev.agentctl.fleet.Instance;
+import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.RuntimeRef;
+import dev.agentctl.spec.SpecBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code agentctl up}: builds the desired specs and observes the containers, plans ({@link UpPlan}), carries the plan
+ * out ({@link UpExecutor}), and remembers what it started with (.agentctl/state.json).
+ */
+public final class UpService {
+    public static final int PARALLEL = 4;
+
+    private final Fleet fleet;
+    private final FleetContainers containers;
+    private final UpExecutor.Listener listener;
+    private final HealthWait.Sleeper sleeper;
+    private final Clock clock;
+
+    public UpService(Fleet fleet, FleetContainers containers, UpExecutor.Listener listener) {
+        this(fleet, containers, listener, Clock.systemUTC(), HealthWait.Sleeper.REAL);
+    }
+
+    public UpService(
+            Fleet fleet,
+            FleetContainers containers,
+            UpExecutor.Listener listener,
+            Clock clock,
+            HealthWait.Sleeper sleeper) {
+        this.fleet = fleet;
+        this.containers = containers;
+        this.listener = listener;
+        this.clock = clock;
+        this.sleeper = sleeper;
+    }
+
+    public record Options(boolean waitForHealth, Duration healthTimeout, Duration stopTimeout) {}
+
+    /** The plan {@code up} would carry out for these instances (nothing is changed). */
+    public UpPlan.Plan plan(List<Instance> instances) {
+        return plan(instances, new LinkedHashMap<>());
+    }
+
+    /**
+     * As {@link #plan(List)}; an instance whose container cannot be looked at (one of that name agentctl did not
+     * make) gets no step but its reason in {@code refused}: one instance's problem never stops the others.
+     */
+    private UpPlan.Plan plan(List<Instance> instances, Map<String, String> refused) {
+        RuntimeRef runtime = RuntimeRef.current(fleet);
+        if (!runtime.exists()) {
+            throw AgentctlException.badInput(
+                    "no runtime build in " + fleet.runtimeDir() + ": run 'agentctl runtime build' first");
+        }
+        Map<String, ContainerInfo> observed = new HashMap<>();
+        List<UpPlan.Desired> desired = new ArrayList<>();
+        for (Instance i : instances) {
+            try {
+                containers.find(i.name()).ifPresent(c -> observed.put(i.name(), c));
+            } catch (dev.agentctl.engine.EngineException e) {
+                throw e;
+            } catch (AgentctlException e) {
+                refused.put(i.name(), e.getMessage());
+                continue;
+            }
+            ContainerSpec spec = SpecBuilder.build(fleet, i, runtime);
+            desired.add(new UpPlan.Desired(i.name(), spec, fallback(i, observed.get(i.name()))));
+        }
+        Map<String, String> applied = new LinkedHashMap<>();
+        new FleetState(fleet).all().forEach((name, r) -> {
+            if (r.container() != null && r.config() != null) {
+                applied.put(r.container(), r.config());
+            }
+        });
+        return UpPlan.plan(desired, observed, applied);
+    }
+
+    /** The instance on the runtime build its container runs now, if that build is still on disk. */
+    private ContainerSpec fallback(Instance i, ContainerInfo current) {
+        if (current == null) {
+            return null;
+        }
+        Path build = fleet.runtimeDir().resolve(current.label(ContainerSpec.LABEL_RUNTIME));
+        if (current.label(ContainerSpec.LABEL_RUNTIME).isEmpty() || !Files.isDirectory(build)) {
+            return null;
+        }
+        return SpecBuilder.build(fleet, i, RuntimeRef.of(fleet, build));
+    }
+
+    public List<UpExecutor.Outcome> up(List<Instance> instances, Options options, AtomicBoolean cancel) {
+        Preflight.require(instances);
+        Map<String, String> refused = new LinkedHashMap<>();
+        UpPlan.Plan plan = plan(instances, refused);
+        for (String image :
+                plan.steps().stream().map(s -> s.spec().image()).distinct().toList()) {
+            if (containers.engine().image(image).isEmpty()) {
+                throw AgentctlException.badInput(
+                        "runtime image " + image + " is missing: run 'agentctl runtime build --force'");
+            }
+        }
+        containers.engine().ensureNetwork(network());
+        FleetState state = new FleetState(fleet);
+        Map<String, Instance> byName = new HashMap<>();
+        instances.forEach(i -> byName.put(i.name(), i));
+        UpExecutor.Listener recording = new UpExecutor.Listener() {
+            @Override
+            public void event(String instance, String what) {
+                listener.event(instance, what);
+            }
+
+            @Override
+            public void started(String instance, String containerId, String configDigest) {
+                state.setApplied(
+                        instance,
+                        containerId,
+                        configDigest,
+                        byName.get(instance).model());
+                listener.started(instance, containerId, configDigest);
+            }
+        };
+        state.setDesired(byName.keySet(), FleetState.Desired.RUNNING);
+        UpExecutor executor = new UpExecutor(
+                containers.engine(),
+                new HealthWait(containers.engine(), clock, sleeper),
+                recording,
+                new UpExecutor.Options(
+                        options.waitForHealth(), options.healthTimeout(), options.stopTimeout(), PARALLEL));
+        List<UpExecutor.Outcome> outcomes = new ArrayList<>();
+        refused.forEach((name, why) -> {
+            listener.event(name, "FAILED: " + why);
+            outcomes.add(new UpExecutor.Outcome(
+                    name, UpPlan.Action.LEAVE, List.of(), "failed: " + why, false, List.of(), "", false));
+        });
+        outcomes.addAll(executor.execute(plan, name -> byName.get(name).env(), cancel));
+        return outcomes;
+    }
+
+    /** The fleet network, labelled as docker-compose would label it, and with this root's id. */
+    public NetworkSpec network() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("com.docker.compose.project", fleet.config().name());
+        labels.put("com.docker.compose.network", dev.agentctl.compose.ComposeRenderer.NETWORK_KEY);
+        labels.put(ContainerSpec.LABEL_FLEET, fleet.config().name());
+        labels.put(ContainerSpec.LABEL_FLEET_ID, fleet.id());
+        return new NetworkSpec(fleet.config().network(), false, labels);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.agentctl.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentctl.fleet.Fleet;
+import dev.agentctl.ops.FleetLock;
+import dev.agentctl.support.Cli;
+import dev.agentctl.support.EngineFleet;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** agentctl as a program (bin/agentctl and the built jar): Ctrl-C while waiting, and shell completion in real bash. */
+@Tag("engine")
+class CliProcessIT {
+    static final Path AGENTCTL = EngineFleet.repo().resolve("bin/agentctl");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void ctrlCWhileWaitingForTheLockSaysWhatItStopped() throws Exception {
+        Path root = tmp.resolve("fleet");
+        assertThat(Cli.raw("init", root.toString()).code()).isZero();
+        try (FleetLock held = FleetLock.acquire(Fleet.open(root), Duration.ZERO, "agentctl backup", m -> {})) {
+            Process p = new ProcessBuilder(
+                            AGENTCTL.toString(), "create", "alice", "--root", root.toString(), "--wait", "60s")
+                    .redirectErrorStream(true)
+                    .start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String first = out.readLine();
+            assertThat(first)
+                    .contains("waiting for the fleet lock, held by pid "
+                            + ProcessHandle.current().pid() + " (agentctl backup)");
+            // Ctrl-C is SIGINT; a JVM started by a shell job that ignores SIGINT (a background CI step) keeps
+            // ignoring it, and is then stopped with SIGTERM, which takes the same shutdown path
+            String signal = ignoresSigint(p.pid()) ? "-TERM" : "-INT";
+            new ProcessBuilder("kill", signal, Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(rest)
+                    .contains("stopped waiting for the fleet lock (held by pid "
+                            + ProcessHandle.current().pid() + " (agentctl backup)")
+                    .contains("nothing was done");
+            assertThat(root.resolve("instances/alice")).doesNotExist();
+        }
+    }
+
+    static boolean ignoresSigint(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseLong(line.substring(7).strip(), 16) & (1L << 1)) != 0;
+            }
+        }
+        return false;
+    }
+
+    /** What bash completes {@code words} (the last one being typed) to, with agentctl's own script. */
+    List<String> complete(Path root, String... words) throws Exception {
+        Path script = tmp.resolve("completion.bash");
+        Files.writeString(script, Cli.raw("completion", "bash").out());
+        StringBuilder cmd = new StringBuilder("source '" + script + "'; COMP_WORDS=(agentctl --root '" + root + "'");
+        for (String w : words) {
+            cmd.append(" '").append(w).append("'");
+        }
+        cmd.append("); COMP_CWORD=").append(words.length + 2).append("; _agentctl; printf '%s\\n' \"${COMPREPLY[@]}\"");
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", cmd.toString()).redirectErrorStream(true);
+        pb.environment().put("AGENTCTL", AGENTCTL.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        List<String> lines =
+                new ArrayList<>(out.lines().filter(l -> !l.isBlank()).toList());
+        lines.sort(null);
+        return lines;
+    }
+
+    @Test
+    void completionKnowsCommandsOptionsInstancesSoulsAndBackups() throws Exception {
+        Path root = tmp.resolve("fleet");
+        assertThat(Cli.raw("init", root.toString()).code()).isZero();
+        assertThat(Cli.at(root, "create", "alice").code()).isZero();
+        assertThat(Cli.at(root, "create", "albert").code()).isZero();
+        assertThat(Cli.at(root, "backup", "alice", "--mode", "online").code()).isZero();
+        assertThat(complete(root, "st")).containsExactly("start", "status", "stop");
+        assertThat(complete(root, "up", "al")).containsExactly("albert", "alice");
+        assertThat(complete(root, "create", "bob", "--soul", "ex")).containsExactly("expert");
+        assertThat(complete(root, "backup", "li")).containsExactly("list");
+        assertThat(complete(root, "status", "--js")).containsExactly("--json");
+        List<String> backups = complete(root, "restore", root.resolve("backups").toString());
+        assertThat(backups).hasSize(1);
+        assertThat(backups.get(0))
+                .startsWith(root.resolve("backups/alice/alice-").toString())
+                .endsWith(".tar.zst");
+    }
+}
