@@ -104,10 +104,7 @@ final class Snapshot implements Closeable {
                     seen.remove(path);
                 }
             } else if (a.isSymbolicLink()) {
-                // the link's own text, read by its name: this is the one look at the live tree by path; while the
-                // instance is held (the second pass) nothing can swap a folder on that path for a link
-                String target = Files.readSymbolicLink(parent.resolve(name).resolve(path))
-                        .toString();
+                String target = dir.readLink(child);
                 old = items.get(path);
                 if (old == null || !old.same(a, Manifest.Type.SYMLINK) || !target.equals(old.target())) {
                     items.put(

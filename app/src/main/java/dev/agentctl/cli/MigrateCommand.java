@@ -19,11 +19,18 @@ import picocli.CommandLine.Parameters;
             "",
             "Examples:",
             "  agentctl migrate alice",
-            "  agentctl migrate --from /srv/old/.nanobot bob 18801"
+            "  agentctl migrate --from /srv/old/.nanobot bob 18801",
+            "  agentctl migrate --from /srv/old/.nanobot --workspace /srv/old/ws carol"
         })
 final class MigrateCommand extends BaseCommand {
     @Option(names = "--from", paramLabel = "DIR", description = "The nanobot folder (default: ~/.nanobot).")
     Path from;
+
+    @Option(
+            names = "--workspace",
+            paramLabel = "DIR",
+            description = "The old workspace, when it is not inside the nanobot folder.")
+    Path workspace;
 
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
@@ -40,6 +47,7 @@ final class MigrateCommand extends BaseCommand {
             m = new Migrator(fleet)
                     .migrate(
                             src.toAbsolutePath(),
+                            workspace,
                             name,
                             port,
                             i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
@@ -50,9 +58,18 @@ final class MigrateCommand extends BaseCommand {
         if (m.workspaceFrom() != null) {
             out().println("  workspace: copied from " + m.workspaceFrom());
         }
+        if (m.notCopied() != null) {
+            err().println("agentctl: warning: " + m.notCopied());
+        }
+        m.skipped().forEach(p -> err().println("agentctl: warning: skipped " + p + " (not a file, folder or link)"));
         for (String moved : m.movedSecrets()) {
             out().println("  moved the secret at " + moved + " into "
                     + m.instance().envFile() + " (config.json now says ${...})");
+        }
+        if (!m.needValues().isEmpty()) {
+            out().println("  config.json refers to " + String.join(", ", m.needValues()) + ", which need values:");
+            out().println("    agentctl set " + m.instance().name() + " --env "
+                    + String.join(" --env ", m.needValues()));
         }
         out().println("  start it:  agentctl up " + m.instance().name());
         return 0;

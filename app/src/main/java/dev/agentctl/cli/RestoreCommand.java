@@ -1,10 +1,12 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
+import dev.agentctl.backup.ArchiveCheck;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.engine.ContainerEngine;
 import dev.agentctl.engine.Engines;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.Validate;
 import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.FleetLock;
 import dev.agentctl.ops.RestoreService;
@@ -20,8 +22,8 @@ import picocli.CommandLine.Parameters;
         footer = {
             "",
             "Examples:",
-            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --as alice2",
-            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.gz --force",
+            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.zst --as alice2",
+            "  agentctl restore backups/alice/alice-20261123T070000Z.tar.zst --force",
             "      # replaces alice (backed up first)"
         })
 final class RestoreCommand extends BaseCommand {
@@ -40,6 +42,18 @@ final class RestoreCommand extends BaseCommand {
     @Option(names = "--force", description = "Replace the existing instance of the same name.")
     boolean force;
 
+    @Option(
+            names = "--max-entries",
+            paramLabel = "N",
+            description = "Refuse an archive declaring more files and folders (default: 2000000).")
+    String maxEntries;
+
+    @Option(
+            names = "--max-bytes",
+            paramLabel = "SIZE",
+            description = "Refuse an archive declaring more bytes, like 300g (default: 256g).")
+    String maxBytes;
+
     @Override
     public Integer call() {
         Fleet fleet = fleet();
@@ -49,7 +63,7 @@ final class RestoreCommand extends BaseCommand {
                             fleet,
                             () -> new FleetContainers(fleet, engine[0] = Engines.connect()),
                             line -> out().println("  " + line))
-                    .restore(file, as, port, force);
+                    .restore(file, as, port, force, limits());
             ComposeFiles.write(fleet);
             r.warnings().forEach(w -> err().println("agentctl: warning: " + w));
             boolean healthy = r.health() == null || "healthy".equals(r.health());
@@ -67,6 +81,14 @@ final class RestoreCommand extends BaseCommand {
                 engine[0].close();
             }
         }
+    }
+
+    /** The bounds an archive must declare itself within (free disk space is checked too). */
+    ArchiveCheck.Limits limits() {
+        long entries =
+                maxEntries == null ? ArchiveCheck.Limits.DEFAULT_ENTRIES : Validate.count("--max-entries", maxEntries);
+        long bytes = maxBytes == null ? ArchiveCheck.Limits.DEFAULT_BYTES : Validate.size("--max-bytes", maxBytes);
+        return new ArchiveCheck.Limits(entries, bytes, Long.MAX_VALUE);
     }
 
     @Override

@@ -4,13 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentctl.AgentctlException;
 import dev.agentctl.io.AtomicFiles;
+import dev.agentctl.io.UntrustedDir;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -21,7 +26,17 @@ import java.util.function.Function;
 public final class Migrator {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record Migrated(Instance instance, List<String> movedSecrets, Path workspaceFrom) {}
+    /**
+     * {@code workspaceFrom}: where the workspace was copied from (null: none); {@code notCopied}: why a workspace the
+     * old config names was not copied; {@code needValues}: ${VAR}s the old config refers to that have no value yet.
+     */
+    public record Migrated(
+            Instance instance,
+            List<String> movedSecrets,
+            Path workspaceFrom,
+            String notCopied,
+            List<String> needValues,
+            List<String> skipped) {}
 
     private final Fleet fleet;
 
@@ -29,22 +44,42 @@ public final class Migrator {
         this.fleet = fleet;
     }
 
-    public Migrated migrate(Path from, String name, String requestedPort, Function<Instance, String> overrideRenderer) {
+    /**
+     * Imports {@code from} (a nanobot folder: everything in it was written by the old agent, so it is read as an
+     * untrusted tree, never following a link). {@code workspaceOption}: a workspace outside {@code from} the user
+     * asked for by name; one named only by the old config.json is not copied (it could name any host folder).
+     */
+    public Migrated migrate(
+            Path from,
+            Path workspaceOption,
+            String name,
+            String requestedPort,
+            Function<Instance, String> overrideRenderer) {
         Validate.name(name);
         if (fleet.exists(name)) {
             throw AgentctlException.badInput("instance '" + name + "' already exists in " + fleet.instancesDir());
         }
-        Path configFile = from.resolve("config.json");
-        if (!Files.isRegularFile(configFile)) {
-            throw AgentctlException.badInput("no nanobot config.json in '" + from + "' (give the folder with --from)");
+        Path src = from.toAbsolutePath().normalize();
+        if (src.getParent() == null || !Files.isDirectory(src)) {
+            throw AgentctlException.badInput("no nanobot folder '" + from + "' (give it with --from)");
         }
-        JsonNode original = Fleet.readJson(configFile);
+        JsonNode original;
+        try (UntrustedDir dir =
+                UntrustedDir.open(src.getParent(), src.getFileName().toString())) {
+            if (dir.stat("config.json").isEmpty()) {
+                throw AgentctlException.badInput(
+                        "no nanobot config.json in '" + from + "' (give the folder with --from)");
+            }
+            original = Fleet.parseJson(src.resolve("config.json"), dir.read("config.json", Fleet.MAX_CONFIG_BYTES));
+        } catch (IOException e) {
+            throw AgentctlException.badInput("cannot read " + src.resolve("config.json") + ": " + e.getMessage());
+        }
         Scaffolder scaffolder = new Scaffolder(fleet);
         String bind = fleet.config().defaults().bind();
         int port = scaffolder.choosePort(
                 requestedPort, original.path("gateway").path("port").asInt(0), bind, null);
         NanobotConfigMigration.Result m = NanobotConfigMigration.migrate(original, port);
-        Path workspace = workspaceOf(original, from);
+        WorkspaceChoice ws = workspaceOf(original, src, workspaceOption);
 
         JsonNode defaults = m.config().path("agents").path("defaults");
         String model = defaults.path("model").asText(fleet.config().defaults().model());
@@ -53,11 +88,15 @@ public final class Migrator {
             provider = fleet.config().defaults().provider();
         }
         Map<String, String> env = new LinkedHashMap<>(m.env());
-        // placeholders the old config already had must exist in .env, or nanobot refuses to start
+        // placeholders the old config already had need values in .env, or nanobot refuses to start; they are not
+        // taken from this shell's environment: the old config could name any variable of the operator's
+        List<String> needValues = new ArrayList<>();
         java.util.regex.Matcher ph = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}")
                 .matcher(m.config().toString());
         while (ph.find()) {
-            env.putIfAbsent(ph.group(1), System.getenv().getOrDefault(ph.group(1), ""));
+            if (!env.containsKey(ph.group(1)) && !needValues.contains(ph.group(1))) {
+                needValues.add(ph.group(1));
+            }
         }
         Instance instance = new Instance(
                 name,
@@ -74,41 +113,70 @@ public final class Migrator {
                 null,
                 env,
                 "");
-        Path workspaceSource = workspace;
+        List<String> skipped = new ArrayList<>();
         scaffolder.install(
                 instance,
                 dir -> {
                     Path cfg = dir.resolve("config");
-                    AtomicFiles.copyTree(from, cfg, p -> workspaceSource != null && p.startsWith(workspaceSource));
+                    try (UntrustedDir old =
+                            UntrustedDir.open(src.getParent(), src.getFileName().toString())) {
+                        // the config folder whole, but the workspace inside it (copied to workspace/ below)
+                        skipped.addAll(old.copyTo(cfg, ws.insideName() == null ? Set.of() : Set.of(ws.insideName())));
+                    }
                     AtomicFiles.write(
                             cfg.resolve("config.json"),
                             JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m.config()) + "\n",
                             AtomicFiles.PRIVATE_FILE);
                     Files.createDirectories(cfg.resolve("sessions"));
-                    if (workspaceSource != null) {
-                        AtomicFiles.copyTree(workspaceSource, dir.resolve("workspace"), p -> false);
+                    if (ws.from() != null) {
+                        try (UntrustedDir w = UntrustedDir.open(
+                                ws.from().getParent(), ws.from().getFileName().toString())) {
+                            skipped.addAll(w.copyTo(dir.resolve("workspace"), Set.of()));
+                        }
                     } else {
                         Files.createDirectories(dir.resolve("workspace"));
                     }
                 },
                 overrideRenderer);
-        return new Migrated(instance, m.movedPaths(), workspace);
+        return new Migrated(instance, m.movedPaths(), ws.from(), ws.notCopied(), needValues, skipped);
     }
 
-    /** The workspace the old config points at (~ expanded), else FROM/workspace, else none. */
-    static Path workspaceOf(JsonNode config, Path from) {
+    /**
+     * The workspace to copy. {@code insideName}: its name when it is a folder directly in the nanobot folder (left
+     * out of the config copy); {@code notCopied}: why one the old config names is not copied.
+     */
+    record WorkspaceChoice(Path from, String insideName, String notCopied) {}
+
+    /**
+     * --workspace if given; else the workspace the old config names when it is a folder directly inside
+     * {@code from} (as nanobot's default ~/.nanobot/workspace is); else FROM/workspace. A workspace the config names
+     * elsewhere is only copied when the user names it with --workspace.
+     */
+    static WorkspaceChoice workspaceOf(JsonNode config, Path from, Path option) {
+        if (option != null) {
+            Path p = option.toAbsolutePath().normalize();
+            if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw AgentctlException.badInput("no workspace folder '" + option + "' (a real folder, not a link)");
+            }
+            return new WorkspaceChoice(
+                    p, p.getParent().equals(from) ? p.getFileName().toString() : null, null);
+        }
         String w = config.path("agents").path("defaults").path("workspace").asText("");
+        String notCopied = null;
         if (!w.isEmpty()) {
             Path p = w.startsWith("~/") ? Path.of(System.getProperty("user.home"), w.substring(2)) : Path.of(w);
-            if (p.isAbsolute() && Files.isDirectory(p)) {
-                return p;
+            Path abs = p.isAbsolute() ? p.normalize() : from.resolve(p).normalize();
+            if (from.equals(abs.getParent()) && Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+                return new WorkspaceChoice(abs, abs.getFileName().toString(), null);
             }
-            Path under = from.resolve(p.getFileName().toString());
-            if (Files.isDirectory(under)) {
-                return under;
+            if (!abs.equals(from.resolve("workspace"))) {
+                notCopied = "config.json names the workspace " + w + ", outside " + from
+                        + "; it was not copied (copy it with --workspace " + abs + ")";
             }
         }
         Path d = from.resolve("workspace");
-        return Files.isDirectory(d) ? d : null;
+        return Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)
+                ? new WorkspaceChoice(d, "workspace", notCopied)
+                : new WorkspaceChoice(null, null, notCopied);
     }
 }

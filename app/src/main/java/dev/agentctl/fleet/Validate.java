@@ -76,6 +76,39 @@ public final class Validate {
                 "invalid memory size '" + text + "': use a number with k, m or g, like 512m or 1g");
     }
 
+    /** A size given to {@code option} (1024, 512m, 300g, 2t), at least 1 byte, at most 1 PiB. */
+    public static long size(String option, String text) {
+        Matcher m = text == null ? null : SIZE.matcher(text.trim());
+        if (m != null && m.matches()) {
+            double bytes = Double.parseDouble(m.group(1))
+                    * switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                        case "k" -> 1L << 10;
+                        case "m" -> 1L << 20;
+                        case "g" -> 1L << 30;
+                        case "t" -> 1L << 40;
+                        default -> 1L;
+                    };
+            if (bytes >= 1 && bytes <= (double) (1L << 50)) {
+                return (long) bytes;
+            }
+        }
+        throw AgentctlException.badInput(
+                "invalid " + option + " '" + text + "': use a size like 300g or 2t (at most 1 PiB)");
+    }
+
+    /** A whole number of at least 1 given to {@code option}. */
+    public static long count(String option, String text) {
+        try {
+            long n = Long.parseLong(text.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException | NullPointerException ignored) {
+            // reported below
+        }
+        throw AgentctlException.badInput("invalid " + option + " '" + text + "': use a whole number of 1 or more");
+    }
+
     /** A number of CPUs as shown back to the user: 2 rather than 2.0. */
     public static String number(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);

@@ -235,6 +235,77 @@ public final class UntrustedDir implements Closeable {
         }
     }
 
+    /**
+     * The text of the link {@code name}. Java has no readlinkat, so this one call goes by path; the link's identity
+     * (device and inode) is compared through the handle before and by path after, so a folder on the way swapped
+     * for a link is noticed. What it can return is a link's text, never a file's content.
+     */
+    public String readLink(String name) throws IOException {
+        checkName(name);
+        PosixFileAttributes viaHandle = dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, NOFOLLOW)
+                .readAttributes();
+        Path p = where.resolve(name);
+        String target = Files.readSymbolicLink(p).toString();
+        PosixFileAttributes viaPath = Files.readAttributes(p, PosixFileAttributes.class, NOFOLLOW);
+        if (!viaHandle.isSymbolicLink() || !java.util.Objects.equals(viaHandle.fileKey(), viaPath.fileKey())) {
+            throw refused(p, "changed while it was read", null);
+        }
+        return target;
+    }
+
+    /**
+     * Copies this folder's tree into {@code target} (a new folder in a trusted place): files (each up to the size it
+     * had when looked at), folders and links (as links, never followed), with their modes and mtimes. FIFOs,
+     * sockets and devices are skipped; their paths are returned. {@code leaveOut}: names left out at the top.
+     */
+    public List<String> copyTo(Path target, Set<String> leaveOut) throws IOException {
+        List<String> skipped = new ArrayList<>();
+        copyTo(target, "", leaveOut, skipped);
+        return skipped;
+    }
+
+    private void copyTo(Path target, String prefix, Set<String> leaveOut, List<String> skipped) throws IOException {
+        Files.createDirectories(target);
+        for (String name : list()) {
+            if (leaveOut.contains(name)) {
+                continue;
+            }
+            Optional<PosixFileAttributes> a = stat(name);
+            if (a.isEmpty()) {
+                continue;
+            }
+            Path t = target.resolve(name);
+            if (a.get().isDirectory()) {
+                try (UntrustedDir sub = dir(name)) {
+                    sub.copyTo(t, prefix + name + "/", Set.of(), skipped);
+                }
+            } else if (a.get().isSymbolicLink()) {
+                Files.createSymbolicLink(t, Path.of(readLink(name)));
+            } else if (a.get().isRegularFile()) {
+                try (SeekableByteChannel in = openFile(name);
+                        FileChannel out = FileChannel.open(
+                                t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW)) {
+                    long size = a.get().size();
+                    for (long done = 0; done < size; ) {
+                        long n = out.transferFrom(in, done, size - done);
+                        if (n <= 0) {
+                            break; // it shrank while being copied
+                        }
+                        done += n;
+                    }
+                }
+                Files.setPosixFilePermissions(t, a.get().permissions());
+                Files.setLastModifiedTime(t, a.get().lastModifiedTime());
+            } else {
+                skipped.add(prefix + name);
+            }
+        }
+        PosixFileAttributes self =
+                dir.getFileAttributeView(PosixFileAttributeView.class).readAttributes();
+        Files.setPosixFilePermissions(target, self.permissions());
+        Files.setLastModifiedTime(target, self.lastModifiedTime());
+    }
+
     /** Removes a file or link (never what a link points at); absent is fine. */
     public void deleteFile(String name) throws IOException {
         checkName(name);

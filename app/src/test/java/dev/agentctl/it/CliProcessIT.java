@@ -103,4 +103,34 @@ class CliProcessIT {
                 .startsWith(root.resolve("backups/alice/alice-").toString())
                 .endsWith(".tar.zst");
     }
+
+    @Test
+    void onATerminalASecretIsAskedForWithoutEchoAndNeverOnTheCommandLine() throws Exception {
+        Path root = tmp.resolve("fleet");
+        assertThat(Cli.raw("init", root.toString()).code()).isZero();
+        assertThat(Cli.at(root, "create", "alice").code()).isZero();
+        // script(1) gives agentctl a real terminal
+        ProcessBuilder pb = new ProcessBuilder(
+                        "script", "-qec", AGENTCTL + " set alice --env TELEGRAM_TOKEN --root " + root, "/dev/null")
+                .redirectErrorStream(true);
+        pb.environment().remove("TELEGRAM_TOKEN");
+        Process p = pb.start();
+        StringBuilder seen = new StringBuilder();
+        var in = p.getInputStream();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!seen.toString().contains("(not shown): ") && System.nanoTime() < until) {
+            int c = in.read();
+            if (c < 0) break;
+            seen.append((char) c);
+        }
+        assertThat(seen.toString()).contains("TELEGRAM_TOKEN (not shown): ");
+        p.getOutputStream().write("123456:typed-secret\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().flush();
+        String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(seen + rest).isZero();
+        assertThat(seen + rest).as("the terminal never shows it").doesNotContain("typed-secret");
+        assertThat(Files.readString(root.resolve("instances/alice/.env")))
+                .contains("TELEGRAM_TOKEN='123456:typed-secret'");
+    }
 }

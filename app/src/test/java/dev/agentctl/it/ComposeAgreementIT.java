@@ -207,6 +207,44 @@ class ComposeAgreementIT {
                 .isEqualTo(250_000_000L);
     }
 
+    /**
+     * Secrets with the characters .env formats disagree on: compose (reading the .env as env_file) and agentctl
+     * (which starts the container) must read each as exactly the value given.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void hostileSecretValuesAreReadTheSameByComposeAndByAgentctl() throws Exception {
+        Map<String, String> given = new LinkedHashMap<>();
+        given.put("S_DOLLARS", "p@ss $HOME ${OPENAI_API_KEY} $(id) `id`");
+        given.put("S_HASH", "#starts-with-a-hash and has # inside");
+        given.put("S_QUOTES", "say \"hi\" there");
+        given.put("S_SPACES", "  leading and trailing  ");
+        given.put("S_EQUALS", "a=b=c==");
+        List<String> args = new ArrayList<>(List.of("create", "c", "--env", "OPENAI_API_KEY=sk-c"));
+        given.forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v)));
+        fleet.expect(0, args.toArray(String[]::new));
+        fleet.expect(0, "up", "c", "--no-wait");
+
+        Process p = new ProcessBuilder(COMPOSE, "config")
+                .directory(fleet.root.toFile())
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        Map<String, Object> c = (Map<String, Object>) ((Map<String, Object>) new Yaml().load(out)).get("services");
+        Map<?, ?> composeEnv = (Map<?, ?>) ((Map<String, Object>) c.get("c")).get("environment");
+        List<String> containerEnv =
+                texts(FleetRun.inspect(fleet, "c").path("Config").path("Env"));
+        given.forEach((k, v) -> {
+            // compose prints its config as a compose file, where a literal $ is written $$
+            assertThat(String.valueOf(composeEnv.get(k)).replace("$$", "$"))
+                    .as("compose's reading of " + k)
+                    .isEqualTo(v);
+            assertThat(containerEnv).as("the container agentctl started").contains(k + "=" + v);
+        });
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> service(String name) {
         Object s = services.get(name);

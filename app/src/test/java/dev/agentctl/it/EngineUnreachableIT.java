@@ -44,7 +44,17 @@ class EngineUnreachableIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"status", "up", "logs alice", "runtime build"})
+    @ValueSource(
+            strings = {
+                "status",
+                "up",
+                "logs alice",
+                "runtime build",
+                "rm alice --yes",
+                "backup",
+                "stop",
+                "exec alice -- true"
+            })
     void exit3WithOneLineNamingTheSocket(String command) throws Exception {
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
         assertThat(jar)
@@ -73,5 +83,11 @@ class EngineUnreachableIT {
                 .as(report)
                 .contains("cannot reach the Docker engine")
                 .contains(SOCKET);
+        // nothing changed: rm in particular keeps the folder rather than orphan a running container
+        assertThat(root.resolve("instances/alice/config/config.json"))
+                .as(report)
+                .exists();
+        assertThat(root.resolve("instances/.trash")).as(report).doesNotExist();
+        assertThat(root.resolve("backups")).as(report).doesNotExist();
     }
 }

@@ -113,7 +113,7 @@ class RuntimeRollIT {
                 .isNotEqualTo(imageOfBuild(buildA).split(" ")[1]);
 
         // the health wait is cut short: the bad build never answers, and the default would wait 2 minutes
-        Cli.Result up = fleet.cli("up", "--timeout", "10s");
+        Cli.Result up = fleet.cli("up", "--wait-timeout", "10s");
         assertThat(up.code()).as(up.toString()).isEqualTo(4);
         assertThat(up.out())
                 .contains("a: rolling onto runtime " + bad)

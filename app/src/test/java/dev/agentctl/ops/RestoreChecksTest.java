@@ -190,4 +190,24 @@ class RestoreChecksTest extends FakeFleet {
         assertThat(r.err()).contains("refusing to restore").contains("nothing was changed");
         assertUnchanged(before, "a refused restore --as");
     }
+
+    @Test
+    void limitsAreCheckedAgainstWhatTheArchiveDeclaresBeforeAnythingIsWrittenAndCanBeRaised() throws IOException {
+        Path archive = archiveOf("alice", dir -> {});
+        Map<String, String> before = snapshot();
+
+        Cli.Result few = run("restore", archive.toString(), "--as", "gina", "--max-entries", "3");
+        assertThat(few.code()).as(few.toString()).isEqualTo(2);
+        assertThat(few.err()).contains("more than the 3 allowed (raise it with --max-entries)");
+        Cli.Result small = run("restore", archive.toString(), "--as", "gina", "--max-bytes", "1k");
+        assertThat(small.code()).as(small.toString()).isEqualTo(2);
+        assertThat(small.err()).contains("more than the 1024 allowed (raise it with --max-bytes)");
+        Cli.Result bad = run("restore", archive.toString(), "--as", "gina", "--max-bytes", "lots");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("invalid --max-bytes 'lots'");
+        assertUnchanged(before, "refused restores");
+
+        ok("restore", archive.toString(), "--as", "gina", "--max-entries", "1000", "--max-bytes", "1g");
+        assertThat(root.resolve("instances/gina/config/config.json")).exists();
+    }
 }
