@@ -128,12 +128,21 @@ public final class ArchiveCheck {
                 declared = null; // the reading below says what is wrong with it
             }
         }
-        TarReader.Budget budget = new TarReader.Budget(limits.maxBytes(), limits.maxEntries());
+        // never more than fits where it is written, whatever a manifest says
+        TarReader.Budget budget =
+                new TarReader.Budget(Math.min(limits.maxBytes(), limits.freeBytes()), limits.maxEntries());
         if (declared != null) {
             limits.check(declared);
+            budget.declare(declared.byteCount(), declared.entryCount());
             if (stopAtDeclared) {
                 budget.limit(declared.byteCount(), declared.entryCount());
             }
+        }
+        // a restore writes nothing before a manifest has set the budget; verify (which writes nothing) reads on to
+        // say what is wrong, but decompresses no more than a little without one
+        boolean bounded = declared != null || !stopAtDeclared;
+        if (declared == null && !stopAtDeclared) {
+            budget.declare(0, 0);
         }
         List<String> problems = new ArrayList<>();
         Manifest[] inArchive = {null};
@@ -166,13 +175,14 @@ public final class ArchiveCheck {
                         if (!seen[0]) {
                             // first: it sets the budget before the first byte of the instance
                             limits.check(m);
+                            budget.declare(m.byteCount(), m.entryCount());
                             if (stopAtDeclared) {
                                 budget.limit(m.byteCount(), m.entryCount());
                             }
                         }
                         inArchive[0] = m;
                     },
-                    new Watching(sink, seen, inArchive),
+                    new Watching(sink, seen, inArchive, bounded),
                     budget);
             byte[] buf = new byte[1 << 16];
             while (raw.read(buf) >= 0) {
@@ -274,9 +284,18 @@ public final class ArchiveCheck {
         }
     }
 
-    /** Notes that an instance entry came (and whether after a manifest), then passes it on. */
-    private record Watching(TarReader.Sink sink, boolean[] seen, Manifest[] manifest) implements TarReader.Sink {
-        private void saw() {
+    /**
+     * Notes that an instance entry came (and whether after a manifest), then passes it on. Without a manifest read
+     * beforehand ({@code bounded}: the sidecar's, or a format 1 archive's read first), an instance entry before the
+     * archive's own manifest is refused: nothing is written before a manifest has set the budget.
+     */
+    private record Watching(TarReader.Sink sink, boolean[] seen, Manifest[] manifest, boolean bounded)
+            implements TarReader.Sink {
+        private void saw() throws TarReader.UnsafeArchiveException {
+            if (!bounded && manifest[0] == null) {
+                throw TarReader.UnsafeArchiveException.of(
+                        "the instance's files come before any manifest.json that could bound them");
+            }
             seen[0] = true;
             if (manifest[0] != null) {
                 seen[1] = true;

@@ -6,7 +6,6 @@ import dev.agentctl.io.Compression;
 import dev.agentctl.io.TarReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -145,8 +144,7 @@ public final class BackupCatalog {
         byte[] json = null;
         String last = null;
         try (InputStream in = Files.newInputStream(archive, NOFOLLOW);
-                TarArchiveInputStream tar =
-                        new TarArchiveInputStream(Compression.decompress(in), StandardCharsets.UTF_8.name())) {
+                TarArchiveInputStream tar = TarReader.tarStream(Compression.decompress(in))) {
             TarArchiveEntry e;
             boolean first = true;
             while ((e = tar.getNextEntry()) != null) {

@@ -2,6 +2,7 @@ package dev.agentctl.backup;
 
 import dev.agentctl.io.FileModes;
 import dev.agentctl.io.Hashing;
+import dev.agentctl.io.StallGuard;
 import dev.agentctl.io.UntrustedDir;
 import java.io.Closeable;
 import java.io.IOException;
@@ -61,31 +62,65 @@ final class Snapshot implements Closeable {
         this.staging = staging;
         Files.createDirectories(staging);
         Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
+        // the copy and then the archive must both fit: half the free space, and never more than restore accepts
+        long free = Files.getFileStore(staging).getUsableSpace();
+        this.byteLimit = Math.min(ArchiveCheck.Limits.DEFAULT_BYTES, free / 2);
     }
 
-    /** Copies what is new or changed since the last pass, and forgets what is gone. */
+    /** Deeper than this, or a longer path, and the folder is refused: no real workspace nests like that. */
+    static final int MAX_DEPTH = 256;
+
+    static final int MAX_PATH = 3072;
+
+    /** What the copy may hold: sizes are the tree's word (a sparse 16 TB file costs the agent nothing). */
+    private final long byteLimit;
+
+    private long staged;
+
+    /**
+     * Copies what is new or changed since the last pass, and forgets what is gone; given up when a step keeps it
+     * waiting (see {@link StallGuard}).
+     */
     void pass() throws IOException {
+        StallGuard.run(StallGuard.QUIET, () -> {
+            passNow();
+            return null;
+        });
+    }
+
+    private void passNow() throws IOException {
         Set<String> seen = new HashSet<>();
         try (UntrustedDir root = UntrustedDir.open(parent, name)) {
             PosixFileAttributes top =
                     Files.readAttributes(parent.resolve(name), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             record(".", Manifest.Type.DIR, top, null, null);
             seen.add(".");
-            walk(root, "", seen);
+            walk(root, "", seen, 1);
         }
         for (String gone : new ArrayList<>(items.keySet())) {
             if (!seen.contains(gone)) {
                 Item it = items.remove(gone);
                 if (it.type() == Manifest.Type.FILE) {
+                    staged -= it.size();
                     Files.deleteIfExists(copyOf(gone));
                 }
             }
         }
     }
 
-    private void walk(UntrustedDir dir, String rel, Set<String> seen) throws IOException {
+    private void walk(UntrustedDir dir, String rel, Set<String> seen, int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            throw new IOException(clip(rel) + " is nested more than " + MAX_DEPTH + " folders deep");
+        }
         for (String child : dir.list()) {
             String path = rel.isEmpty() ? child : rel + "/" + child;
+            if (path.length() > MAX_PATH) {
+                throw new IOException(clip(path) + " has a path longer than " + MAX_PATH + " characters");
+            }
+            if (items.size() >= ArchiveCheck.Limits.DEFAULT_ENTRIES && !items.containsKey(path)) {
+                throw new IOException("more than " + ArchiveCheck.Limits.DEFAULT_ENTRIES
+                        + " files and folders, more than a restore accepts");
+            }
             PosixFileAttributes a = dir.stat(child).orElse(null);
             if (a == null) {
                 continue; // gone between list and look
@@ -99,7 +134,7 @@ final class Snapshot implements Closeable {
                 record(path, Manifest.Type.DIR, a, null, null);
                 seen.add(path);
                 try (UntrustedDir sub = dir.dir(child)) {
-                    walk(sub, path, seen);
+                    walk(sub, path, seen, depth + 1);
                 } catch (java.nio.file.NoSuchFileException e) {
                     seen.remove(path);
                 }
@@ -137,7 +172,13 @@ final class Snapshot implements Closeable {
 
     /** Drops an entry (and, for a folder, everything under it) and its copy. */
     private void forget(String path) throws IOException {
-        items.keySet().removeIf(p -> p.equals(path) || p.startsWith(path + "/"));
+        items.values().removeIf(it -> {
+            boolean under = it.path().equals(path) || it.path().startsWith(path + "/");
+            if (under && it.type() == Manifest.Type.FILE) {
+                staged -= it.size();
+            }
+            return under;
+        });
         UntrustedDir.deleteTree(copyOf(path));
     }
 
@@ -149,6 +190,13 @@ final class Snapshot implements Closeable {
 
     /** Copies at most the size the file had when looked at (a file growing while read keeps its first bytes). */
     private void copy(UntrustedDir dir, String child, String path, PosixFileAttributes a) throws IOException {
+        Item before = items.get(path);
+        long was = before != null && before.type() == Manifest.Type.FILE ? before.size() : 0;
+        if (staged - was + a.size() > byteLimit) {
+            throw new IOException("its files hold more than " + byteLimit + " bytes (at " + clip(path) + ", which says"
+                    + " it has " + a.size() + "): more than half the free space of " + staging.getParent()
+                    + " or than a restore accepts; a backup needs room for a copy and the archive");
+        }
         Path to = copyOf(path);
         Files.deleteIfExists(to);
         MessageDigest d = Hashing.sha256();
@@ -160,6 +208,7 @@ final class Snapshot implements Closeable {
                 OutputStream out = Files.newOutputStream(
                         to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             while (left > 0) {
+                StallGuard.tick("copying " + path);
                 int r = in.read(buf, 0, (int) Math.min(buf.length, left));
                 if (r < 0) {
                     break; // it shrank: what there is
@@ -173,6 +222,7 @@ final class Snapshot implements Closeable {
             throw new IOException(path + ": " + BackupWriter.describe(e), e);
         }
         bytesRead += n;
+        staged += n - was;
         items.put(
                 path,
                 new Item(
@@ -183,6 +233,10 @@ final class Snapshot implements Closeable {
                         micros(a.lastModifiedTime()),
                         Hashing.hex(d),
                         null));
+    }
+
+    private static String clip(String path) {
+        return path.length() <= 120 ? path : path.substring(0, 60) + "..." + path.substring(path.length() - 40);
     }
 
     /** Where the copy of a live entry is (the staging folder holds real folders only, made here). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentctl.AgentctlException;
 import dev.agentctl.io.AtomicFiles;
+import dev.agentctl.io.StallGuard;
 import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -121,7 +122,8 @@ public final class Migrator {
                     try (UntrustedDir old =
                             UntrustedDir.open(src.getParent(), src.getFileName().toString())) {
                         // the config folder whole, but the workspace inside it (copied to workspace/ below)
-                        skipped.addAll(old.copyTo(cfg, ws.insideName() == null ? Set.of() : Set.of(ws.insideName())));
+                        Set<String> leaveOut = ws.insideName() == null ? Set.of() : Set.of(ws.insideName());
+                        skipped.addAll(StallGuard.run(StallGuard.QUIET, () -> old.copyTo(cfg, leaveOut)));
                     }
                     AtomicFiles.write(
                             cfg.resolve("config.json"),
@@ -131,7 +133,8 @@ public final class Migrator {
                     if (ws.from() != null) {
                         try (UntrustedDir w = UntrustedDir.open(
                                 ws.from().getParent(), ws.from().getFileName().toString())) {
-                            skipped.addAll(w.copyTo(dir.resolve("workspace"), Set.of()));
+                            skipped.addAll(StallGuard.run(
+                                    StallGuard.QUIET, () -> w.copyTo(dir.resolve("workspace"), Set.of())));
                         }
                     } else {
                         Files.createDirectories(dir.resolve("workspace"));

@@ -1,12 +1,12 @@
 package dev.agentctl.fleet;
 
 import dev.agentctl.AgentctlException;
+import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -29,7 +29,7 @@ public final class Souls {
             return new Soul(s, Skeleton.required(fleet, "souls/" + s + ".md"));
         }
         if (s.contains("/") || s.endsWith(".md")) {
-            return new Soul("file:" + Path.of(s).getFileName(), readFile(s));
+            return new Soul("file:" + Path.of(s).getFileName(), readFile(fleet, s));
         }
         throw AgentctlException.badInput(
                 "unknown soul '" + s + "': use " + String.join(", ", NAMES) + " or a path to a .md file");
@@ -37,9 +37,12 @@ public final class Souls {
 
     /**
      * A soul file: a regular file anyone may read (agentctl usually runs as root: it must not become a way to copy
-     * /etc/shadow into a container), outside /proc, /dev and /sys, under {@link #MAX_BYTES}, UTF-8 text.
+     * /etc/shadow into a container), outside /proc, /dev and /sys and outside the fleet's instance folders (an agent
+     * could swap a link in there between the checks and the read), under {@link #MAX_BYTES}, UTF-8 text. The path
+     * is resolved once; the file is then checked and read through a handle on its folder, never following a link,
+     * so what was checked is what is read.
      */
-    static String readFile(String given) {
+    static String readFile(Fleet fleet, String given) {
         Path real;
         try {
             real = Path.of(given).toRealPath();
@@ -51,8 +54,26 @@ public final class Souls {
                 throw AgentctlException.badInput("refusing soul file '" + given + "': it is under " + system);
             }
         }
+        Path instances = fleet.instancesDir().toAbsolutePath().normalize();
         try {
-            PosixFileAttributes a = Files.readAttributes(real, PosixFileAttributes.class);
+            instances = instances.toRealPath();
+        } catch (IOException ignored) {
+            // no instances yet: the plain path is the one to compare with
+        }
+        if (real.startsWith(instances)) {
+            throw AgentctlException.badInput("refusing soul file '" + given + "': it is inside an instance folder,"
+                    + " which its agent can change; copy it elsewhere first");
+        }
+        Path folder = real.getParent();
+        if (folder == null || folder.getParent() == null) {
+            throw AgentctlException.badInput("refusing soul file '" + given + "': not a regular file");
+        }
+        String name = real.getFileName().toString();
+        try (UntrustedDir dir =
+                UntrustedDir.open(folder.getParent(), folder.getFileName().toString())) {
+            PosixFileAttributes a = dir.stat(name)
+                    .orElseThrow(
+                            () -> AgentctlException.badInput("cannot read soul file '" + given + "': no such file"));
             if (!a.isRegularFile()) {
                 throw AgentctlException.badInput("refusing soul file '" + given + "': not a regular file");
             }
@@ -60,17 +81,15 @@ public final class Souls {
                 throw AgentctlException.badInput("refusing soul file '" + given
                         + "': only readable by its owner or group; a persona must be readable by anyone (chmod o+r)");
             }
-            if (a.size() > MAX_BYTES) {
-                throw AgentctlException.badInput(
-                        "refusing soul file '" + given + "': larger than " + MAX_BYTES / 1024 + " KiB");
-            }
             byte[] bytes;
-            try (var in = Files.newInputStream(real)) {
-                bytes = in.readNBytes((int) MAX_BYTES + 1);
-            }
-            if (bytes.length > MAX_BYTES) {
-                throw AgentctlException.badInput(
-                        "refusing soul file '" + given + "': larger than " + MAX_BYTES / 1024 + " KiB");
+            try {
+                bytes = dir.read(name, MAX_BYTES);
+            } catch (IOException e) {
+                if (String.valueOf(e.getMessage()).contains("is larger than")) {
+                    throw AgentctlException.badInput(
+                            "refusing soul file '" + given + "': larger than " + MAX_BYTES / 1024 + " KiB");
+                }
+                throw e;
             }
             String text = StandardCharsets.UTF_8
                     .newDecoder()

@@ -166,7 +166,11 @@ public final class Extractor implements TarReader.Sink {
                 .reversed());
         for (TarReader.Entry d : dirs) {
             Path p = resolve(d.segments());
-            FileModes.set(p, d.mode());
+            if (!d.segments().isEmpty()) {
+                // the top folder keeps the owner-only mode it was made with: an archive's 0777 there would let
+                // anyone on this host into the staged tree while it is checked
+                FileModes.set(p, d.mode());
+            }
             Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
                     .setTimes(d.mtime(), null, null);
         }

@@ -76,6 +76,21 @@ public final class TarReader {
             entries = Math.min(entries, maxEntries);
         }
 
+        private long stream = -1;
+
+        /**
+         * What a manifest declared: the whole decompressed stream may then hold those bytes plus headers for those
+         * entries and some slack, and no more (a bomb is stopped however its bytes are hidden).
+         */
+        public synchronized void declare(long declaredBytes, long declaredEntries) {
+            stream = declaredBytes + (declaredEntries + 16) * 4096 + (80L << 20);
+        }
+
+        /** The most the decompressed stream may hold now. */
+        synchronized long streamLimit() {
+            return stream >= 0 ? stream : bytes + entries * 4096 + (80L << 20);
+        }
+
         public synchronized long bytes() {
             return bytes;
         }
@@ -94,11 +109,11 @@ public final class TarReader {
             throws IOException {
         TailWindow tail;
         try {
-            tail = new TailWindow(Compression.decompress(raw));
+            tail = new TailWindow(new Capped(Compression.decompress(raw), budget));
         } catch (IOException e) {
             throw new UnsafeArchiveException("unreadable archive: " + reason(e), e);
         }
-        TarArchiveInputStream tar = new TarArchiveInputStream(tail, StandardCharsets.UTF_8.name());
+        TarArchiveInputStream tar = tarStream(tail);
         List<String> pre = prefix == null ? List.of() : segments(prefix);
         Map<String, Entry> seen = new LinkedHashMap<>();
         long bytes = 0;
@@ -232,6 +247,71 @@ public final class TarReader {
             out.close();
         }
         return n;
+    }
+
+    /** Metadata entries (PAX headers, GNU long names) larger than this are refused before they are read. */
+    static final long MAX_META = 1 << 20;
+
+    /**
+     * A tar reader that refuses a PAX header or GNU long name larger than {@link #MAX_META} before reading it
+     * (commons-compress would hold any size in memory).
+     */
+    public static TarArchiveInputStream tarStream(InputStream decompressed) {
+        return new TarArchiveInputStream(decompressed, StandardCharsets.UTF_8.name()) {
+            @Override
+            protected byte[] readRecord() throws IOException {
+                byte[] r = super.readRecord();
+                if (r != null && r.length >= 512) {
+                    byte type = r[156];
+                    if (type == 'x' || type == 'g' || type == 'X' || type == 'L' || type == 'K') {
+                        long size = org.apache.commons.compress.archivers.tar.TarUtils.parseOctalOrBinary(r, 124, 12);
+                        if (size < 0 || size > MAX_META) {
+                            throw UnsafeArchiveException.of("refused tar metadata entry of " + size
+                                    + " bytes (a PAX header or long name; at most " + MAX_META + ")");
+                        }
+                    }
+                }
+                return r;
+            }
+        };
+    }
+
+    /** The decompressed stream, refused the moment it holds more than the budget allows. */
+    private static final class Capped extends java.io.FilterInputStream {
+        private final Budget budget;
+        private long read;
+
+        Capped(InputStream in, Budget budget) {
+            super(in);
+            this.budget = budget;
+        }
+
+        private int count(int n) throws IOException {
+            if (n > 0 && (read += n) > budget.streamLimit()) {
+                throw UnsafeArchiveException.of("the archive decompresses to more than its manifest allows ("
+                        + budget.streamLimit() + " bytes): a compression bomb?");
+            }
+            return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) count(1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return count(in.read(b, off, len));
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long s = in.skip(n);
+            count((int) Math.min(Integer.MAX_VALUE, s));
+            return s;
+        }
     }
 
     /** Reads to the end, so that gzip's CRC and zstd's checksum are checked too. */

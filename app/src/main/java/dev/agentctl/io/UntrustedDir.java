@@ -82,6 +82,7 @@ public final class UntrustedDir implements Closeable {
     /** A real sub-folder (never a link); closed with this one. */
     public UntrustedDir dir(String name) throws IOException {
         checkName(name);
+        StallGuard.tick("opening the folder " + where.resolve(name));
         try {
             UntrustedDir d =
                     new UntrustedDir(dir.newDirectoryStream(Path.of(name), NOFOLLOW), where.resolve(name), staging);
@@ -130,6 +131,7 @@ public final class UntrustedDir implements Closeable {
      */
     public SeekableByteChannel openFile(String name) throws IOException {
         checkName(name);
+        StallGuard.tick("opening " + where.resolve(name));
         Path p = Path.of(name);
         SeekableByteChannel ch;
         try {
@@ -170,8 +172,15 @@ public final class UntrustedDir implements Closeable {
         return dir.newByteChannel(p, Set.<OpenOption>of(StandardOpenOption.READ, NOFOLLOW));
     }
 
-    /** At most {@code max} bytes of a regular file; a longer file is an error naming the bound. */
+    /**
+     * At most {@code max} bytes of a regular file; a longer file is an error naming the bound. An open that blocks
+     * (see {@link StallGuard}) is given up.
+     */
     public byte[] read(String name, long max) throws IOException {
+        return StallGuard.run(StallGuard.QUIET, () -> readNow(name, max));
+    }
+
+    private byte[] readNow(String name, long max) throws IOException {
         try (SeekableByteChannel ch = openFile(name);
                 InputStream in = Channels.newInputStream(ch)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -242,6 +251,7 @@ public final class UntrustedDir implements Closeable {
      */
     public String readLink(String name) throws IOException {
         checkName(name);
+        StallGuard.tick("reading the link " + where.resolve(name));
         PosixFileAttributes viaHandle = dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, NOFOLLOW)
                 .readAttributes();
         Path p = where.resolve(name);
@@ -255,7 +265,8 @@ public final class UntrustedDir implements Closeable {
 
     /**
      * Copies this folder's tree into {@code target} (a new folder in a trusted place): files (each up to the size it
-     * had when looked at), folders and links (as links, never followed), with their modes and mtimes. FIFOs,
+     * had when looked at, and only while it fits the free space), folders and links (as links, never followed), with
+     * their modes and mtimes; to run under a {@link StallGuard}. FIFOs,
      * sockets and devices are skipped; their paths are returned. {@code leaveOut}: names left out at the top.
      */
     public List<String> copyTo(Path target, Set<String> leaveOut) throws IOException {
@@ -265,6 +276,9 @@ public final class UntrustedDir implements Closeable {
     }
 
     private void copyTo(Path target, String prefix, Set<String> leaveOut, List<String> skipped) throws IOException {
+        if (prefix.chars().filter(c -> c == '/').count() > 256 || prefix.length() > 3072) {
+            throw refused(where, "is nested too deep to copy", null);
+        }
         Files.createDirectories(target);
         for (String name : list()) {
             if (leaveOut.contains(name)) {
@@ -282,12 +296,20 @@ public final class UntrustedDir implements Closeable {
             } else if (a.get().isSymbolicLink()) {
                 Files.createSymbolicLink(t, Path.of(readLink(name)));
             } else if (a.get().isRegularFile()) {
+                long size0 = a.get().size();
+                if (Files.getFileStore(target).getUsableSpace() - (64L << 20) < size0) {
+                    throw refused(
+                            where.resolve(name),
+                            "says it holds " + size0 + " bytes, more than the free space" + " of " + target,
+                            null);
+                }
                 try (SeekableByteChannel in = openFile(name);
                         FileChannel out = FileChannel.open(
                                 t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, NOFOLLOW)) {
                     long size = a.get().size();
                     for (long done = 0; done < size; ) {
-                        long n = out.transferFrom(in, done, size - done);
+                        StallGuard.tick("copying " + where.resolve(name));
+                        long n = out.transferFrom(in, done, Math.min(size - done, 1 << 24));
                         if (n <= 0) {
                             break; // it shrank while being copied
                         }
@@ -316,9 +338,25 @@ public final class UntrustedDir implements Closeable {
         }
     }
 
-    /** Removes a sub-folder and everything in it, through handles, never following a link. */
+    /**
+     * Removes a sub-folder and everything in it, through handles, never following a link. However deep the tree,
+     * at most {@link #DELETE_DEPTH} folders are open at once: deeper folders are first moved up beside it.
+     */
     public void deleteTree(String name) throws IOException {
         checkName(name);
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(name));
+        String prefix = ".agentctl-deleting-" + Long.toHexString(System.nanoTime()) + "-";
+        int[] moved = {0};
+        while (!todo.isEmpty()) {
+            deleteBounded(todo.pop(), 0, this, todo, prefix, moved);
+        }
+    }
+
+    static final int DELETE_DEPTH = 32;
+
+    private void deleteBounded(
+            String name, int depth, UntrustedDir top, java.util.Deque<String> todo, String prefix, int[] moved)
+            throws IOException {
         Optional<PosixFileAttributes> a = stat(name);
         if (a.isEmpty()) {
             return;
@@ -327,6 +365,7 @@ public final class UntrustedDir implements Closeable {
             dir.deleteFile(Path.of(name));
             return;
         }
+        StallGuard.tick("opening the folder " + where.resolve(name));
         try (UntrustedDir sub =
                 new UntrustedDir(dir.newDirectoryStream(Path.of(name), NOFOLLOW), where.resolve(name), staging)) {
             try {
@@ -338,7 +377,14 @@ public final class UntrustedDir implements Closeable {
                 // not ours to change: unlinking below reports the real problem
             }
             for (String child : sub.list()) {
-                sub.deleteTree(child);
+                Optional<PosixFileAttributes> c = sub.stat(child);
+                if (depth >= DELETE_DEPTH && c.isPresent() && c.get().isDirectory()) {
+                    String up = prefix + moved[0]++;
+                    sub.dir.move(Path.of(child), top.dir, Path.of(up));
+                    todo.push(up);
+                } else {
+                    sub.deleteBounded(child, depth + 1, top, todo, prefix, moved);
+                }
             }
         }
         dir.deleteDirectory(Path.of(name));
@@ -372,7 +418,7 @@ public final class UntrustedDir implements Closeable {
         for (UntrustedDir c : children) {
             c.close();
         }
-        dir.close();
+        StallGuard.close(dir);
     }
 
     /** "a/b/c" as names; refuses absolute paths, "..", empty and "." parts. */

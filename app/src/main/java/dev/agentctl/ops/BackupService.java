@@ -190,6 +190,9 @@ public final class BackupService {
             // callers say which instance failed; the writer's own prefix would repeat it
             why = why.replaceFirst("^backup of instance " + java.util.regex.Pattern.quote(name) + " failed: ", "");
             return new Report(name, null, 0, 0, 0, null, mode, why, List.of());
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // one instance's tree must not take the others' backups down with it
+            return new Report(name, null, 0, 0, 0, null, mode, "its files could not be read (" + e + ")", List.of());
         }
     }
 

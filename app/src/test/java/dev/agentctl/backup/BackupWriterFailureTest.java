@@ -229,6 +229,37 @@ class BackupWriterFailureTest {
         assertThat(Fixtures.names(victim)).isEmpty();
     }
 
+    @Test
+    void aSparseFileClaimingTerabytesIsRefusedBeforeItIsCopiedAndLeavesNothing() throws IOException {
+        // what `truncate -s 8T workspace/x` in the container makes: it costs the agent no disk at all
+        try (FileChannel ch = FileChannel.open(
+                instance.resolve("workspace/huge.bin"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1}), 8L << 40);
+        }
+        long freeBefore = Files.getFileStore(tmp).getUsableSpace();
+
+        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
+                        .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("workspace/huge.bin, which says it has 8796093022209")
+                .hasMessageContaining("a backup needs room for a copy and the archive");
+
+        assertOnlyTheOlderBackupRemains();
+        assertThat(Files.getFileStore(tmp).getUsableSpace()).isGreaterThan(freeBefore - (64L << 20));
+    }
+
+    @Test
+    void aTreeNestedDeeperThanAnyWorkspaceIsRefusedWithItsPath() throws IOException {
+        Path d = instance.resolve("workspace");
+        for (int i = 0; i < Snapshot.MAX_DEPTH + 5; i++) {
+            d = Files.createDirectory(d.resolve("d"));
+        }
+        assertThatThrownBy(() -> new BackupWriter(Fixtures.clockAt("2026-01-02T00:00:00Z"), Compression.GZIP)
+                        .write(instance, backups, Fixtures.meta("alice"), BackupWriter.Quiescer.none()))
+                .hasMessageContaining("is nested more than " + Snapshot.MAX_DEPTH + " folders deep");
+        assertOnlyTheOlderBackupRemains();
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);

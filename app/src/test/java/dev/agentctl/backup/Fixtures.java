@@ -68,6 +68,8 @@ final class Fixtures {
         Files.setPosixFilePermissions(dir.resolve("config/auth"), PosixFilePermissions.fromString("rwx------"));
         Files.createSymbolicLink(dir.resolve("workspace/current-soul"), Path.of("SOUL.md"));
         Files.createSymbolicLink(dir.resolve("dangling"), Path.of("workspace/not-there"));
+        // owner-only, as agentctl makes instance folders (a restore never opens the top folder to others)
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         // distinct, sub-second times everywhere, folders last so creating children does not move them
         setTimesDeepestFirst(dir);
         return dir;

@@ -120,6 +120,13 @@ class BadInputTest extends FleetTestBase {
     }
 
     @Test
+    void aSoulFileInsideAnInstanceFolderIsRefusedBecauseItsAgentCouldSwapALinkIn() {
+        Path soul = instance("bob").resolve("workspace/SOUL.md");
+        assertRefused("set", List.of("alice", "--soul", soul.toString()), "inside an instance folder");
+        assertRefused("create", List.of("carol", "--soul", soul.toString()), "inside an instance folder");
+    }
+
+    @Test
     void aPortInUseOnTheHostIsSkippedWhenNoneIsGiven() {
         // not an error: the free-port search passes over ports something listens on
         Cli.Result r = ok("create", "carol");
