@@ -1,169 +1,110 @@
-"""Command line of the stand-in: `nanobot --version` and `nanobot gateway`.
+"""Command line of the stand-in, as the real one:
+
+  nanobot --version | -v
+  nanobot gateway [-p/--port N] [-c/--config PATH] [-w/--workspace PATH] [-v/--verbose]
+  nanobot agent -m MESSAGE [-c PATH] [-w PATH] [-s/--session ID]
+  nanobot sessions restore-workspace [-c PATH] [-w PATH]      (versions after 0.3.0 only)
 
 See README.md for the behaviour and the STANDIN_* test hooks.
 """
 import argparse
-import datetime
-import http.server
 import json
 import os
-import re
-import signal
 import sys
-import threading
-import time
 
-from nanobot import __version__
+from nanobot import __version__, log
+from nanobot.version import LIKE_MAIN
 
-DEFAULT_CONFIG = "~/.nanobot/config.json"
-DEFAULT_WORKSPACE = "~/.nanobot/workspace"
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class ConfigError(Exception):
-    pass
+# The gateway port's answers, byte for byte as the real gateway's (HTTP/1.0, then the connection is closed).
+_OK_BODY = json.dumps({"status": "ok"}).encode()  # {"status": "ok"}, with the space
+HEALTH_OK = (b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+             b"Connection: close\r\n\r\n" % len(_OK_BODY)) + _OK_BODY
+NOT_FOUND = (b"HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n"
+             b"Connection: close\r\n\r\nNot Found")
 
 
-def resolve_placeholders(value, where="config"):
-    """Replaces ${VAR} in every string value with the environment's value; unset VAR is an error."""
-    if isinstance(value, dict):
-        return {k: resolve_placeholders(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve_placeholders(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, str):
-        def substitute(match):
-            name = match.group(1)
-            if name not in os.environ:
-                raise ConfigError(f"environment variable {name} is not set (used by {where})")
-            return os.environ[name]
-        return PLACEHOLDER.sub(substitute, value)
-    return value
+def health_response(head):
+    """GET /health -> 200 {"status": "ok"}; anything else (other paths, other methods) -> 404 Not Found.
+    Liveness only: never 503. STANDIN_NO_HEALTH=1 (test hook): /health is 404 too, never healthy."""
+    request_line = head.split(b"\r\n", 1)[0].decode("utf-8", errors="replace")
+    parts = request_line.split(" ")
+    method, path = (parts[0], parts[1]) if len(parts) >= 2 else ("", "")
+    if method != "GET" or path != "/health":
+        return NOT_FOUND
+    elif os.environ.get("STANDIN_NO_HEALTH") == "1":
+        return NOT_FOUND
+    else:
+        return HEALTH_OK
 
 
-def get(section, camel_key, default=None):
-    """Reads a camelCase key, accepting its snake_case spelling too (like nanobot)."""
-    if not isinstance(section, dict):
-        return default
-    snake_key = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel_key)
-    for key in (camel_key, snake_key):
-        if key in section:
-            return section[key]
-    return default
+def _parser():
+    parser = argparse.ArgumentParser(prog="nanobot", description="nanobot stand-in (tests only)")
+    parser.add_argument("-v", "--version", action="version", version=f"nanobot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    gw = commands.add_parser("gateway", help="run the gateway")
+    gw.add_argument("-p", "--port", type=int, help="gateway port (default: gateway.port, 18790)")
+    gw.add_argument("-c", "--config", help="config file (default ~/.nanobot/config.json)")
+    gw.add_argument("-w", "--workspace", help="workspace (default: agents.defaults.workspace)")
+    gw.add_argument("-v", "--verbose", action="store_true", help="debug logs")
 
-def load_config(path):
-    if not os.path.exists(path):
-        print(f"nanobot: no config at {path}, using defaults", file=sys.stderr, flush=True)
-        return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"cannot read {path}: {e}") from e
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: top level must be a JSON object")
-    return resolve_placeholders(raw, "config")
+    ag = commands.add_parser("agent", help="one turn with the agent")
+    ag.add_argument("-m", "--message", help="message to send")
+    ag.add_argument("-s", "--session", default="cli:direct", help="session id (default cli:direct)")
+    ag.add_argument("-c", "--config", help="config file")
+    ag.add_argument("-w", "--workspace", help="workspace")
+    ag.add_argument("--logs", action="store_true", help="show runtime logs")
 
-
-class HealthHandler(http.server.BaseHTTPRequestHandler):
-    """GET /health -> 200 {"status":"ok"} (503 with STANDIN_NO_HEALTH=1); anything else -> 404."""
-
-    def do_GET(self):
-        if self.path != "/health":
-            self.reply(404, {"error": "not found"})
-        elif os.environ.get("STANDIN_NO_HEALTH") == "1":
-            self.reply(503, {"status": "unavailable"})
-        else:
-            self.reply(200, {"status": "ok"})
-
-    def reply(self, code, body):
-        data = json.dumps(body, separators=(",", ":")).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format, *args):  # keep stdout to one line per start
-        pass
-
-
-def count_lines(path):
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for _ in f)
-    except FileNotFoundError:
-        return 0
-
-
-def append_line(path, record):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
-
-
-def gateway(args):
-    crash = os.environ.get("STANDIN_EXIT_AT_START")
-    if crash:
-        print(f"nanobot: simulated crash at start (STANDIN_EXIT_AT_START={crash})", file=sys.stderr, flush=True)
-        return int(crash)
-
-    config_path = os.path.abspath(os.path.expanduser(args.config))
-    try:
-        config = load_config(config_path)
-    except ConfigError as e:
-        print(f"nanobot: config error: {e}", file=sys.stderr, flush=True)
-        return 1
-    gw = get(config, "gateway", {})
-    host = get(gw, "host", "127.0.0.1")
-    port = int(args.port if args.port is not None else get(gw, "port", 18790))
-    workspace = args.workspace or get(get(get(config, "agents", {}), "defaults", {}), "workspace", DEFAULT_WORKSPACE)
-    workspace = os.path.abspath(os.path.expanduser(workspace))
-    history = os.path.join(workspace, "memory", "history.jsonl")
-    session = os.path.join(os.path.dirname(config_path), "sessions", "standin.jsonl")
-
-    try:
-        server = http.server.ThreadingHTTPServer((host, port), HealthHandler)
-    except OSError as e:
-        print(f"nanobot: cannot listen on {host}:{port}: {e}", file=sys.stderr, flush=True)
-        return 1
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
-    print(f"gateway listening on {host}:{port}", flush=True)
-
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
-
-    counter = count_lines(history)
-    next_beat = 0.0
-    while not stopping:
-        now = time.monotonic()
-        if now >= next_beat:
-            counter += 1
-            ts = datetime.datetime.now(datetime.timezone.utc).isoformat()
-            append_line(history, {"type": "heartbeat", "counter": counter, "timestamp": ts, "pid": os.getpid()})
-            append_line(session, {"role": "system", "content": f"heartbeat {counter}", "timestamp": ts})
-            next_beat = now + 1.0
-        time.sleep(0.1)
-    server.shutdown()
-    server.server_close()
-    return 0
+    if LIKE_MAIN:
+        se = commands.add_parser("sessions", help="manage session storage")
+        sub = se.add_subparsers(dest="sessions_command", metavar="COMMAND")
+        rw = sub.add_parser("restore-workspace", help="move sessions back into <workspace>/sessions/")
+        rw.add_argument("-c", "--config", help="config file")
+        rw.add_argument("-w", "--workspace", help="workspace")
+    return parser, set(commands.choices)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nanobot", description="nanobot stand-in for tests")
-    parser.add_argument("--version", action="version", version=f"nanobot {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    gw = commands.add_parser("gateway", help="run the gateway (answers GET /health)")
-    gw.add_argument("-c", "--config", default=DEFAULT_CONFIG, help=f"config file (default {DEFAULT_CONFIG})")
-    gw.add_argument("-w", "--workspace", help="workspace folder (default: agents.defaults.workspace)")
-    gw.add_argument("--port", type=int, help="gateway port (default: gateway.port or 18790)")
+    log.setup()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, known = _parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in known:
+        log.fail(f"Error: No such command '{argv[0]}'.")  # typer's wording; e.g. `sessions` on 0.3.0
+        return 2
     args = parser.parse_args(argv)
+
+    from nanobot import gateway  # after argument parsing: `--version` stays cheap
+
     if args.command == "gateway":
-        return gateway(args)
+        log.setup(verbose=args.verbose)
+        return gateway.gateway(args, health_response)
+    if args.command == "agent":
+        if not args.message:
+            log.fail("Error: the stand-in has no interactive mode; use `nanobot agent -m MESSAGE`")
+            return 2
+        return gateway.agent(args)
+    if args.command == "sessions":
+        if args.sessions_command != "restore-workspace":
+            log.fail("Error: Missing command. Try 'nanobot sessions restore-workspace'.")
+            return 2
+        return _restore_workspace(args)
     parser.print_help()
     return 2
+
+
+def _restore_workspace(args):
+    from nanobot.config import Config, ConfigError
+    from nanobot.sessions import restore_workspace
+
+    try:
+        config = Config.load(args.config)
+        return restore_workspace(config, config.workspace(args.workspace))
+    except ConfigError as e:
+        log.fail(e.message)
+        return e.code
+    except OSError as e:
+        log.fail(f"Error: Cannot move the sessions: {e}")
+        return 1
 
 
 if __name__ == "__main__":
