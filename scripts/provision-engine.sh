@@ -15,6 +15,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v zstd >/dev/null || need+=(zstd)   # tar --zstd, to read agentctl's archives with the usual tools
+command -v cron >/dev/null || need+=(cron)   # MaintainIT runs 'agentctl schedule install' under the real cron
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   $SUDO apt-get update -qq

@@ -13,6 +13,8 @@
 #                 runtime base image (glibc there must not be older). Python under /usr or /usr/local.
 #   PACKAGE       pip requirement used when there is no src/, e.g. "nanobot-ai==0.3.0" or "nanobot-ai[matrix]==0.3.0"
 #   PIP_ARGS      extra `pip install` arguments, e.g. "--no-index --no-build-isolation" offline
+#   CHANNEL_REQS  pip requirements of the chat channels to carry (fleet.yaml runtime.channels): nanobot would
+#                 pip-install them when the gateway starts, which cannot work on a read-only runtime
 #   VENV          path of the venv = the mount path in instances (default /opt/venv)
 # Result (take it out with a container + GET /containers/{id}/archive?path=/opt/venv, i.e. docker cp):
 #   /opt/venv/bin/python3.X    /bin/sh wrapper (PYTHONHOME, LD_LIBRARY_PATH) -> libexec/python3.X;
@@ -21,12 +23,15 @@
 #   /opt/venv/lib/python3.X      standard library (incl. lib-dynload) + site-packages, .pyc as unchecked-hash
 #   /opt/venv/lib/native         shared libraries beyond glibc (ldd of interpreter, lib-dynload, site-packages)
 #   /opt/venv/etc/ssl/cert.pem   the builder's CA bundle, if it has one (used when SSL_CERT_FILE is unset)
+#   /opt/venv/share/zoneinfo     the builder's tz database (used when PYTHONTZPATH is unset): nanobot refuses even
+#                                "UTC" without one, and a slim base image may have none
 #   /opt/venv/BUILD-INFO.json    python version, builder image, requirement, agent, package list
 ARG BUILDER_IMAGE=python:3.12-slim-bookworm
 FROM ${BUILDER_IMAGE}
 ARG BUILDER_IMAGE
 ARG PACKAGE=
 ARG PIP_ARGS=
+ARG CHANNEL_REQS=
 ARG VENV=/opt/venv
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
@@ -44,7 +49,11 @@ RUN set -eu; \
     else echo "builder: give build arg PACKAGE or put a project under src/ in the build context" >&2; exit 2; fi; \
     echo "$target" > /ctx/.requirement; \
     "$VENV/bin/python" -m pip install --no-compile $PIP_ARGS "$target"; \
-    test -x "$VENV/bin/nanobot" || { echo "builder: $target installed no 'nanobot' console script" >&2; exit 1; }
+    test -x "$VENV/bin/nanobot" || { echo "builder: $target installed no 'nanobot' console script" >&2; exit 1; }; \
+    if [ -n "$CHANNEL_REQS" ]; then \
+        echo "builder: channel libraries: $CHANNEL_REQS"; \
+        set -f; "$VENV/bin/python" -m pip install --no-compile $PIP_ARGS $CHANNEL_REQS; set +f; \
+    fi
 
 # 2. Make the venv self-contained and relocatable. All paths come from the builder's sysconfig.
 RUN set -eu; \
@@ -79,6 +88,9 @@ print("PLATLIBDIR=" + sys.platlibdir)')"; \
     if [ -f /etc/ssl/certs/ca-certificates.crt ]; then \
         mkdir -p "$VENV/etc/ssl"; cp -L /etc/ssl/certs/ca-certificates.crt "$VENV/etc/ssl/cert.pem"; \
     fi; \
+    if [ -f /usr/share/zoneinfo/UTC ]; then \
+        mkdir -p "$VENV/share"; cp -a /usr/share/zoneinfo "$VENV/share/zoneinfo"; \
+    else echo "builder: warning: no tz database in the builder (/usr/share/zoneinfo): the agent refuses any timezone on a base image without one" >&2; fi; \
     # bin/python*: a /bin/sh wrapper instead of symlinks to the builder's interpreter
     rm -f "$VENV/bin/python" "$VENV/bin/python3" "$VENV/bin/python$VER"; \
     { echo '#!/bin/sh'; \
@@ -86,6 +98,7 @@ print("PLATLIBDIR=" + sys.platlibdir)')"; \
       echo "PYTHONHOME=$VENV; export PYTHONHOME"; \
       echo "case \":\${LD_LIBRARY_PATH:-}:\" in *:$native:*) ;; *) LD_LIBRARY_PATH=$native\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}; export LD_LIBRARY_PATH ;; esac"; \
       echo "if [ -z \"\${SSL_CERT_FILE:-}\" ] && [ -f $VENV/etc/ssl/cert.pem ]; then SSL_CERT_FILE=$VENV/etc/ssl/cert.pem; export SSL_CERT_FILE; fi"; \
+      echo "if [ -z \"\${PYTHONTZPATH:-}\" ] && [ -d $VENV/share/zoneinfo ]; then PYTHONTZPATH=$VENV/share/zoneinfo; export PYTHONTZPATH; fi"; \
       echo "exec $VENV/libexec/python$VER \"\$@\""; \
     } > "$VENV/bin/python$VER"; \
     chmod 755 "$VENV/bin/python$VER"; \

@@ -325,14 +325,7 @@ final class BackupCommand extends BaseCommand {
                     || yearly != null
                     || within != null;
             if (!given) {
-                return new Retention.Policy(
-                        d.keepLast(),
-                        d.keepHourly(),
-                        d.keepDaily(),
-                        d.keepWeekly(),
-                        d.keepMonthly(),
-                        d.keepYearly(),
-                        d.keepWithin() == null ? null : Validate.duration(d.keepWithin()));
+                return BackupService.policy(d);
             }
             return new Retention.Policy(
                     z(last),

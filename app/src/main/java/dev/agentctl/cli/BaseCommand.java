@@ -77,6 +77,7 @@ public abstract class BaseCommand implements Callable<Integer> {
             err().println("agentctl: " + msg);
             err().flush();
         });
+        g.changed = fleet;
         try {
             Leftovers.onDisk(fleet).forEach(this::note);
         } catch (RuntimeException e) {

@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
             "  agentctl create alice 18790 gpt-4o-mini --soul expert --env OPENAI_API_KEY",
             "  agentctl create bob                       # first free port, fleet's default model and soul",
             "  agentctl create carol --provider anthropic --env-file carol.env --memory 512m",
-            "  agentctl create dave --soul ./my-persona.md"
+            "  agentctl create dave --soul ./my-persona.md",
+            "  agentctl create erin --provider ollama --api-base http://10.0.0.5:11434/v1"
         })
 final class CreateCommand extends BaseCommand {
     @Parameters(
@@ -56,6 +57,12 @@ final class CreateCommand extends BaseCommand {
             description = "nanobot provider (default: the fleet's), e.g. openai, anthropic, openrouter, ollama.")
     String provider;
 
+    @Option(
+            names = "--api-base",
+            paramLabel = "URL",
+            description = "The provider's API URL (custom, vllm, ollama and lm_studio need one).")
+    String apiBase;
+
     @Mixin
     EnvOptions env;
 
@@ -83,7 +90,7 @@ final class CreateCommand extends BaseCommand {
             soul = askSoul();
         }
         Scaffolder.Request req = new Scaffolder.Request(
-                name, port, model, soul, provider, env.values(globals().env), cpus, memory, bind);
+                name, port, model, soul, provider, env.values(globals().env), cpus, memory, bind, apiBase);
         Instance i;
         try (FleetLock lock = lock(fleet)) {
             i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, inst)));
@@ -97,6 +104,12 @@ final class CreateCommand extends BaseCommand {
             out().println("  missing: " + keyVar + " (the agent cannot start without it): agentctl set " + i.name()
                     + " --env " + keyVar);
         }
+        if (Providers.needsApiBase(i.provider()) && apiBase == null) {
+            out().println("  missing: the " + i.provider() + " server's URL (the agent cannot start without it):"
+                    + " agentctl set " + i.name() + " --api-base URL");
+        }
+        out().println("  channels: none yet (the agent hears nobody): agentctl channel enable " + i.name()
+                + " telegram --env TELEGRAM_TOKEN");
         out().println("  start:   agentctl up " + i.name());
         return 0;
     }

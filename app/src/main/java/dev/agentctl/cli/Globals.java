@@ -11,4 +11,7 @@ final class Globals {
     boolean debug;
     String lockWait;
     boolean noWait;
+
+    /** The fleet whose lock this run took: the run changes it, so it goes to the operations journal. */
+    dev.agentctl.fleet.Fleet changed;
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
             ConfigCommand.class,
             PortCommand.class,
             SetCommand.class,
+            ChannelCommand.class,
             RmCommand.class,
             TrashCommand.class,
             ComposeCommand.class,
@@ -36,6 +37,9 @@ import picocli.CommandLine.ScopeType;
             BackupCommand.class,
             RestoreCommand.class,
             MigrateCommand.class,
+            MaintainCommand.class,
+            ScheduleCommand.class,
+            HistoryCommand.class,
             CompletionCommand.class,
             CompletionCommand.Candidates.class,
             HelpCommand.class
@@ -127,12 +131,26 @@ public final class Main implements Runnable {
     /** As {@link #execute(String[], PrintWriter, PrintWriter)}, reading {@code env} as the environment. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err, java.util.Map<String, String> env) {
         CommandLine cl = commandLine();
-        ((Main) cl.getCommand()).globals.env = env;
+        Globals g = ((Main) cl.getCommand()).globals;
+        g.env = env;
         cl.setOut(out);
         cl.setErr(err);
+        long t0 = System.nanoTime();
         int code = cl.execute(args);
         out.flush();
         err.flush();
+        boolean dry = java.util.Arrays.asList(args).contains("--dry-run")
+                || java.util.Arrays.asList(args).contains("-n");
+        // bad input (2), no engine (3) and a held lock (5) change nothing: not journaled
+        if (g.changed != null && !dry && code != 2 && code != 3 && code != 5) {
+            dev.agentctl.ops.Journal.append(
+                    g.changed,
+                    dev.agentctl.ops.Journal.command(
+                            g.changed,
+                            java.util.List.of(args),
+                            code,
+                            java.time.Duration.ofNanos(System.nanoTime() - t0)));
+        }
         return code;
     }
 

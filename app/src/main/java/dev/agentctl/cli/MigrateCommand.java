@@ -41,7 +41,7 @@ final class MigrateCommand extends BaseCommand {
     @Override
     public Integer call() {
         Fleet fleet = fleet();
-        Path src = from != null ? from : Path.of(System.getProperty("user.home"), ".nanobot");
+        Path src = from != null ? from : Migrator.home().resolve(".nanobot");
         Migrator.Migrated m;
         try (var lock = lock(fleet)) {
             m = new Migrator(fleet)
@@ -62,15 +62,25 @@ final class MigrateCommand extends BaseCommand {
             err().println("agentctl: warning: " + m.notCopied());
         }
         m.skipped().forEach(p -> err().println("agentctl: warning: skipped " + p + " (not a file, folder or link)"));
-        for (String moved : m.movedSecrets()) {
-            out().println("  moved the secret at " + moved + " into "
-                    + m.instance().envFile() + " (config.json now says ${...})");
-        }
+        m.movedSecrets()
+                .forEach((path, var) -> out().println("  moved the secret at " + path + " to " + var + " in "
+                        + m.instance().envFile() + " (config.json now says ${" + var + "})"));
+        out().println("  provider: " + m.instance().provider()
+                + (m.providerFound() != null
+                        ? " (the one the old config uses)"
+                        : " (the fleet's default: the old config names none nanobot would pick; change it with agentctl"
+                                + " set " + m.instance().name() + " --provider NAME)"));
         if (!m.needValues().isEmpty()) {
             out().println("  config.json refers to " + String.join(", ", m.needValues()) + ", which need values:");
             out().println("    agentctl set " + m.instance().name() + " --env "
                     + String.join(" --env ", m.needValues()));
         }
+        if (!m.movedSecrets().isEmpty()) {
+            err().println("agentctl: warning: " + src + " still holds those keys and tokens in plain text: delete or"
+                    + " move it once the instance works");
+        }
+        err().println("agentctl: warning: stop the old nanobot before starting this one: two gateways on one bot"
+                + " token both fail (Telegram answers 409 Conflict)");
         out().println("  start it:  agentctl up " + m.instance().name());
         return 0;
     }

@@ -43,6 +43,12 @@ final class RestoreCommand extends BaseCommand {
     boolean force;
 
     @Option(
+            names = "--keep-channels",
+            description = "With --as: keep the chat channels on (default: off, as the original may still use their"
+                    + " tokens; a token another instance uses is refused).")
+    boolean keepChannels;
+
+    @Option(
             names = "--max-entries",
             paramLabel = "N",
             description = "Refuse an archive declaring more files and folders (default: 2000000).")
@@ -56,6 +62,10 @@ final class RestoreCommand extends BaseCommand {
 
     @Override
     public Integer call() {
+        if (keepChannels && as == null) {
+            throw AgentctlException.badInput(
+                    "--keep-channels goes with --as NEW: a restore in place keeps its channels");
+        }
         Fleet fleet = fleet();
         ContainerEngine[] engine = {null};
         try (FleetLock lock = lock(fleet, BackupCommand.LOCK_WAIT)) {
@@ -63,7 +73,7 @@ final class RestoreCommand extends BaseCommand {
                             fleet,
                             () -> new FleetContainers(fleet, engine[0] = Engines.connect()),
                             line -> out().println("  " + line))
-                    .restore(file, as, port, force, limits());
+                    .restore(file, as, port, force, keepChannels, limits());
             ComposeFiles.write(fleet);
             r.warnings().forEach(w -> err().println("agentctl: warning: " + w));
             boolean healthy = r.health() == null || "healthy".equals(r.health());

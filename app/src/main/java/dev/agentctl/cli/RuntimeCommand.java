@@ -5,11 +5,13 @@ import dev.agentctl.engine.EngineException;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.FleetLock;
+import dev.agentctl.ops.SessionsBack;
 import dev.agentctl.runtime.RuntimeBuilder;
 import dev.agentctl.runtime.RuntimeBuilds;
 import dev.agentctl.runtime.RuntimeVerifier;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -170,15 +172,49 @@ final class RuntimeCommand extends BaseCommand {
     @Command(
             name = "rollback",
             description = "Switch runtime/current back to the previous build.",
-            footer = {"", "Examples:", "  agentctl runtime rollback && agentctl up"})
+            footer = {
+                "",
+                "A rollback from a nanobot that keeps sessions in the config folder (after 0.3.0) to one that",
+                "keeps them in the workspace (0.3.0) is refused: the agents would show no history. Give",
+                "--move-sessions to stop the instances and carry their sessions back first, or --force.",
+                "",
+                "Examples:",
+                "  agentctl runtime rollback && agentctl up",
+                "  agentctl runtime rollback --move-sessions && agentctl up"
+            })
     static final class Rollback extends EngineCommand {
+        @Option(
+                names = "--move-sessions",
+                description = "Across a session layout change: stop the instances and move their sessions back into"
+                        + " their workspaces (nanobot sessions restore-workspace) first.")
+        boolean moveSessions;
+
+        @Option(names = "--force", description = "Roll back across a session layout change without moving them.")
+        boolean force;
+
         @Override
         protected int run(Fleet fleet, FleetContainers containers) {
             String id;
+            List<String> stopped = List.of();
             try (FleetLock lock = lock(fleet)) {
-                id = new RuntimeBuilds(fleet).rollback(containers.engine());
+                RuntimeBuilds builds = new RuntimeBuilds(fleet);
+                Optional<RuntimeBuilds.LayoutChange> change = builds.rollbackLayoutChange();
+                if (change.isPresent() && !force && !moveSessions) {
+                    RuntimeBuilds.LayoutChange c = change.get();
+                    throw AgentctlException.badInput("the previous build runs nanobot " + c.toVersion()
+                            + ", which keeps sessions in the " + c.toLayout() + " folder, the current one ("
+                            + c.fromVersion() + ") in the " + c.fromLayout() + " folder: after a rollback the agents"
+                            + " would show no history; give --move-sessions to carry them back first, or --force;"
+                            + " nothing was changed");
+                }
+                if (change.isPresent() && moveSessions) {
+                    stopped = new SessionsBack(fleet, containers, line -> out().println("  " + line)).run();
+                }
+                id = builds.rollback(containers.engine());
             }
-            out().println("runtime/current is now " + id + ". Run 'agentctl up' to move the instances onto it.");
+            out().println("runtime/current is now " + id + ". Run 'agentctl up' to move the instances onto it"
+                    + (stopped.isEmpty() ? "" : " (stopped for the move: " + String.join(", ", stopped) + ")")
+                    + ".");
             return 0;
         }
 

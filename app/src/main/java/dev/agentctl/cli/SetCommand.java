@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
             "  agentctl set alice --model gpt-4o --memory 2g",
             "  agentctl set alice --env OPENAI_API_KEY          # the value from your environment",
             "  agentctl set alice --unset OLD_TOKEN",
-            "  agentctl set bob --port 18801 --soul creative"
+            "  agentctl set bob --port 18801 --soul creative",
+            "  agentctl set carol --provider ollama --api-base http://10.0.0.5:11434/v1"
         })
 final class SetCommand extends BaseCommand {
     @Parameters(paramLabel = "NAME")
@@ -49,6 +50,12 @@ final class SetCommand extends BaseCommand {
     @Option(names = "--bind", paramLabel = "ADDR")
     String bind;
 
+    @Option(names = "--provider", paramLabel = "P", description = "One of nanobot's providers.")
+    String provider;
+
+    @Option(names = "--api-base", paramLabel = "URL", description = "The provider's API URL.")
+    String apiBase;
+
     @Mixin
     EnvOptions env;
 
@@ -58,10 +65,20 @@ final class SetCommand extends BaseCommand {
     @Override
     public Integer call() {
         InstanceEditor.Change change = new InstanceEditor.Change(
-                model, port, cpus, memory, soul, env.values(globals().env), new LinkedHashSet<>(unset), bind);
+                model,
+                port,
+                cpus,
+                memory,
+                soul,
+                env.values(globals().env),
+                new LinkedHashSet<>(unset),
+                bind,
+                provider,
+                apiBase);
         if (change.isEmpty()) {
             throw AgentctlException.badInput(
-                    "nothing to change: give --model, --port, --cpus, --memory, --soul, --bind, --env or --unset");
+                    "nothing to change: give --model, --port, --cpus, --memory, --soul, --bind, --provider, --api-base,"
+                            + " --env or --unset");
         }
         Fleet fleet = fleet();
         Instance i;

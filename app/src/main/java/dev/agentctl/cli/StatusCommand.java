@@ -14,8 +14,9 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "status",
         aliases = "ps",
-        description = "State, health, uptime, CPU and memory of each instance, as it runs; and what 'up' would change."
-                + " Exit 4 if any instance is not running and healthy (one stopped with 'agentctl stop' excepted).",
+        description =
+                "State, health, uptime, CPU and memory of each instance, as it runs; and what 'up' would change."
+                        + " Exit 4 if any instance is not running and healthy (one stopped with 'agentctl stop' excepted), or is degraded: it answers /health but its start-up log says it cannot work (a channel without its libraries or secret, no usable provider, no chat channel).",
         footer = {
             "",
             "CPU% is the container's share of one core over about a second (as docker stats),",
@@ -55,6 +56,10 @@ final class StatusCommand extends EngineCommand {
             rows.stream()
                     .filter(r -> r.problem() != null)
                     .forEach(r -> err().println("agentctl: " + r.name() + ": " + r.problem()));
+            rows.stream()
+                    .filter(r -> !r.degraded().isEmpty())
+                    .forEach(r ->
+                            err().println("agentctl: " + r.name() + ": degraded: " + String.join("; ", r.degraded())));
             int code = rows.stream().anyMatch(StatusReport.Row::bad) ? AgentctlException.UNHEALTHY : 0;
             if (!watch) {
                 return code;

@@ -100,11 +100,16 @@ final class UpCommand extends EngineCommand {
             ComposeFiles.write(fleet);
         }
         int bad = 0;
+        int degraded = 0;
         for (UpExecutor.Outcome o : outcomes) {
             if (!o.ok()) {
                 bad++;
-                err().println(o.instance() + " did not become healthy (" + o.result() + ")"
-                        + (o.rolledBack() ? "; it was put back on its previous runtime" : "") + ".");
+                degraded += o.result().startsWith("degraded") ? 1 : 0;
+                err().println((o.result().startsWith("degraded")
+                                ? o.instance() + " is up but " + o.result()
+                                : o.instance() + " did not become healthy (" + o.result() + ")")
+                        + (o.rolledBack() ? "; it was put back on its previous runtime" : "")
+                        + ".");
                 if (!o.probe().isBlank()) {
                     err().println("  last health probe: " + o.probe());
                 }
@@ -118,7 +123,9 @@ final class UpCommand extends EngineCommand {
                 outcomes.stream().filter(o -> o.action() != UpPlan.Action.LEAVE).count();
         boolean leftOut = selection.reportUnreadable(err());
         out().println((wait ? "Up" : "Started") + ": " + outcomes.size() + " instance(s), " + changed + " changed"
-                + (bad > 0 ? ", " + bad + " NOT healthy" : wait ? ", all healthy" : "")
+                + (bad > degraded ? ", " + (bad - degraded) + " NOT healthy" : "")
+                + (degraded > 0 ? ", " + degraded + " degraded" : "")
+                + (bad == 0 && wait ? ", all healthy" : "")
                 + (leftOut ? ", " + selection.unreadable().size() + " left out" : "") + ".");
         return bad > 0 ? AgentctlException.UNHEALTHY : leftOut ? AgentctlException.FAILED : 0;
     }

@@ -78,7 +78,15 @@ public interface ContainerEngine extends AutoCloseable {
     Map<String, Stats> stats(Collection<String> ids);
 
     /** Streams log lines; returns when done (or, with follow, when the container stops). */
-    void logs(String id, LogQuery query, Consumer<String> line);
+    default void logs(String id, LogQuery query, Consumer<String> line) {
+        logsWhile(id, query, l -> {
+            line.accept(l);
+            return true;
+        });
+    }
+
+    /** Streams log lines while {@code more} says so (false: stop reading and return). */
+    void logsWhile(String id, LogQuery query, java.util.function.Predicate<String> more);
 
     /** Runs a command in a running container, streaming its output; returns its exit code. */
     int exec(String id, ExecRequest request, OutputStream stdout, OutputStream stderr);

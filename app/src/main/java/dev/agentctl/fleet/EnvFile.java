@@ -89,10 +89,11 @@ public final class EnvFile {
                 || value.indexOf('\\') >= 0
                 || value.indexOf('\n') >= 0
                 || value.indexOf('\r') >= 0
-                || value.indexOf('\0') >= 0) {
-            throw AgentctlException.badInput("the value of " + key + " holds a single quote, a backslash or a line"
-                    + " break: docker-compose v1 and v2 read those differently from an env file, so agentctl refuses it"
-                    + " (the value is not shown: it may be a secret)");
+                || value.indexOf('\0') >= 0
+                || value.contains("${")) {
+            throw AgentctlException.badInput("the value of " + key + " holds a single quote, a backslash, a line"
+                    + " break or ${: docker-compose v1 and v2 read those differently from an env file (1.x expands"
+                    + " ${VAR} even in quotes), so agentctl refuses it (the value is not shown: it may be a secret)");
         }
     }
 

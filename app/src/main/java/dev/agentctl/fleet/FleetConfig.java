@@ -9,7 +9,14 @@ import java.util.List;
 
 /** fleet.yaml, read strictly: an unknown key is an error naming it and its line. */
 public record FleetConfig(
-        String name, Runtime runtime, Defaults defaults, PortRange ports, String network, Backups backups) {
+        String name,
+        Runtime runtime,
+        Defaults defaults,
+        PortRange ports,
+        String network,
+        Backups backups,
+        Maintain maintain,
+        Notify notifications) {
 
     public record Runtime(
             String image,
@@ -20,7 +27,9 @@ public record FleetConfig(
             List<String> extras,
             List<String> pipArgs,
             List<String> command,
-            String mountPath) {}
+            String mountPath,
+            List<String> channels,
+            String wheelhouse) {}
 
     public record Resources(double cpus, String memory, long memoryBytes, int pids) {}
 
@@ -57,7 +66,26 @@ public record FleetConfig(
             int keepWeekly,
             int keepMonthly,
             int keepYearly,
-            String keepWithin) {}
+            String keepWithin,
+            java.time.Duration every,
+            java.time.Duration restoreTestEvery) {}
+
+    /**
+     * What {@code maintain} does on its own: how many restarts an instance gets in 24 hours before it is left alone,
+     * and the disk use (percent) that warns and that is critical.
+     */
+    public record Maintain(int restartsPerDay, java.time.Duration backoff, int diskWarn, int diskCritical) {}
+
+    /** Where {@code maintain} says what changed: webhooks by body format, and a command given the text on stdin. */
+    public record Notify(List<String> json, List<String> text, List<String> slack, String command) {
+        public boolean isEmpty() {
+            return targets() == 0;
+        }
+
+        public int targets() {
+            return json.size() + text.size() + slack.size() + (command == null ? 0 : 1);
+        }
+    }
 
     public static final String FILE = "fleet.yaml";
     public static final String DEFAULT_PACKAGE = "nanobot-ai==0.3.0";
@@ -73,8 +101,8 @@ public record FleetConfig(
     }
 
     public static FleetConfig parse(String fileName, String text) {
-        StrictYaml y =
-                StrictYaml.parse(fileName, text).allow("name", "runtime", "defaults", "ports", "network", "backups");
+        StrictYaml y = StrictYaml.parse(fileName, text)
+                .allow("name", "runtime", "defaults", "ports", "network", "backups", "maintain", "notify");
         String name = Validate.fleetName(y.string("name", "nanobot"), y.where("name"));
 
         StrictYaml r = y.map("runtime")
@@ -87,7 +115,9 @@ public record FleetConfig(
                         "extras",
                         "pipArgs",
                         "command",
-                        "mountPath");
+                        "mountPath",
+                        "channels",
+                        "wheelhouse");
         String mount = r.string("mountPath", "/opt/venv");
         if (!mount.startsWith("/") || mount.contains("..") || mount.equals("/")) {
             throw AgentctlException.badInput(
@@ -104,7 +134,9 @@ public record FleetConfig(
                 r.strings("extras"),
                 r.strings("pipArgs"),
                 command,
-                mount);
+                mount,
+                channels(r),
+                r.string("wheelhouse", null));
 
         StrictYaml d = y.map("defaults")
                 .allow("model", "provider", "soul", "resources", "logging", "bind", "restart", "security");
@@ -140,7 +172,7 @@ public record FleetConfig(
                     p.where("to") + ": ports.to (" + ports.to() + ") is below ports.from (" + ports.from() + ")");
         }
 
-        StrictYaml b = y.map("backups").allow("dir", "mode", "compression", "keep");
+        StrictYaml b = y.map("backups").allow("dir", "mode", "compression", "keep", "every", "restoreTestEvery");
         String mode = b.string("mode", "pause");
         if (!List.of("pause", "stop", "online").contains(mode)) {
             throw AgentctlException.badInput(
@@ -163,9 +195,75 @@ public record FleetConfig(
                 k.integer("weekly", 4, 0, max),
                 k.integer("monthly", 6, 0, max),
                 k.integer("yearly", 0, 0, max),
-                k.string("within", null));
+                k.string("within", null),
+                period(b, "every", null),
+                period(b, "restoreTestEvery", "7d"));
 
-        return new FleetConfig(name, runtime, defaults, ports, y.string("network", name + "-net"), backups);
+        StrictYaml m = y.map("maintain").allow("restartsPerDay", "backoff", "disk");
+        StrictYaml disk = m.map("disk").allow("warn", "critical");
+        Maintain maintain = new Maintain(
+                m.integer("restartsPerDay", 5, 0, 1000),
+                backoff(m),
+                disk.integer("warn", 80, 1, 100),
+                disk.integer("critical", 90, 1, 100));
+        if (maintain.diskCritical() < maintain.diskWarn()) {
+            throw AgentctlException.badInput(disk.where("critical") + ": maintain.disk.critical ("
+                    + maintain.diskCritical() + ") is below maintain.disk.warn (" + maintain.diskWarn() + ")");
+        }
+        StrictYaml n = y.map("notify").allow("json", "text", "slack", "command");
+        Notify notify = new Notify(urls(n, "json"), urls(n, "text"), urls(n, "slack"), n.string("command", null));
+
+        return new FleetConfig(
+                name, runtime, defaults, ports, y.string("network", name + "-net"), backups, maintain, notify);
+    }
+
+    private static java.time.Duration backoff(StrictYaml m) {
+        try {
+            return Validate.duration(m.string("backoff", "1m"));
+        } catch (AgentctlException e) {
+            throw AgentctlException.badInput(m.where("backoff") + ": " + e.getMessage());
+        }
+    }
+
+    /** A duration such as 24h (at least a minute), or {@code fallback} when the key is absent. */
+    private static java.time.Duration period(StrictYaml y, String key, String fallback) {
+        String v = y.string(key, fallback);
+        if (v == null) {
+            return null;
+        }
+        java.time.Duration d;
+        try {
+            d = Validate.duration(v);
+        } catch (AgentctlException e) {
+            throw AgentctlException.badInput(y.where(key) + ": " + e.getMessage());
+        }
+        if (d.compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+            throw AgentctlException.badInput(y.where(key) + ": '" + v + "' is too short: at least 1m");
+        }
+        return d;
+    }
+
+    /** http(s) URLs only: a notification never goes to a file or another scheme. */
+    private static List<String> urls(StrictYaml y, String key) {
+        List<String> out = y.strings(key);
+        for (String u : out) {
+            if (!u.matches("https?://[^\\s]+")) {
+                throw AgentctlException.badInput(y.where(key) + ": '" + u + "' is not an http(s) URL");
+            }
+        }
+        return out;
+    }
+
+    private static List<String> channels(StrictYaml r) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String c : r.strings("channels")) {
+            try {
+                out.add(Channels.require(c).name());
+            } catch (AgentctlException e) {
+                throw AgentctlException.badInput(r.where("channels") + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The {@code security:} block of fleet.yaml or instance.yaml; absent keys take {@code base}'s values. */

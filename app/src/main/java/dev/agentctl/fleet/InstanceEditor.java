@@ -7,6 +7,7 @@ import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,7 +27,14 @@ public final class InstanceEditor {
             String soul,
             Map<String, String> env,
             Set<String> unset,
-            String bind) {
+            String bind,
+            String provider,
+            String apiBase) {
+
+        /** Only a new port (restore and trash restore move an instance off a taken one). */
+        public static Change port(int port) {
+            return new Change(null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null, null, null);
+        }
 
         public boolean isEmpty() {
             return model == null
@@ -36,7 +44,9 @@ public final class InstanceEditor {
                     && soul == null
                     && env.isEmpty()
                     && unset.isEmpty()
-                    && bind == null;
+                    && bind == null
+                    && provider == null
+                    && apiBase == null;
         }
     }
 
@@ -65,6 +75,8 @@ public final class InstanceEditor {
             HostLimits.checkMemory(Validate.memory(c.memory()), c.memory(), "--memory");
             memory = c.memory();
         }
+        String provider = c.provider() == null ? cur.provider() : Validate.provider(c.provider());
+        String apiBase = c.apiBase() == null ? null : Validate.apiBase(c.apiBase());
         Souls.Soul soul = c.soul() == null ? null : Souls.resolve(fleet, c.soul());
         Map<String, String> env = new LinkedHashMap<>(cur.env());
         c.env().forEach((k, v) -> {
@@ -81,7 +93,7 @@ public final class InstanceEditor {
                 cur.dir(),
                 port,
                 model,
-                cur.provider(),
+                provider,
                 soul == null ? cur.soul() : soul.name(),
                 cur.created(),
                 cpus,
@@ -91,11 +103,19 @@ public final class InstanceEditor {
                 cur.security(),
                 env,
                 cur.configDigest());
+        ObjectNode cfg = ConfigJson.read(cur.dir());
+        boolean configChanged =
+                port != cur.port() || !model.equals(cur.model()) || c.provider() != null || apiBase != null;
+        if (configChanged) {
+            cfg.with("agents").with("defaults").put("model", model);
+            cfg.with("gateway").put("port", port);
+            Providers.configure(cfg, provider, apiBase);
+        }
+        if (!env.equals(cur.env())) {
+            Channels.requireUnique(fleet, name, cfg, env);
+        }
         try {
-            if (port != cur.port() || !model.equals(cur.model())) {
-                ObjectNode cfg = ConfigJson.read(cur.dir());
-                cfg.with("agents").with("defaults").put("model", model);
-                cfg.with("gateway").put("port", port);
+            if (configChanged) {
                 ConfigJson.write(cur.dir(), cfg);
             }
             if (soul != null) {
@@ -110,6 +130,64 @@ public final class InstanceEditor {
             throw AgentctlException.failed("cannot change instance '" + name + "': " + e.getMessage(), e);
         }
         return next;
+    }
+
+    /**
+     * Turns a channel on (its secret fields as ${VAR}s, the values from {@code given} or already in the .env; a
+     * missing one is refused naming the variable) or off. A token another instance uses is refused.
+     */
+    public Instance channel(String name, String channel, boolean on, Map<String, String> given) {
+        Instance cur = fleet.require(Validate.name(name));
+        Channels.Channel c = Channels.require(channel);
+        ObjectNode cfg = ConfigJson.read(cur.dir());
+        Map<String, String> env = new LinkedHashMap<>(cur.env());
+        given.forEach((k, v) -> {
+            if (!v.isEmpty()) {
+                EnvFile.checkValue(k, v);
+                env.put(k, v);
+            }
+        });
+        if (on) {
+            Channels.enable(cfg, c);
+            List<String> missing = c.secrets().stream()
+                    .map(c::variable)
+                    .filter(v -> env.getOrDefault(v, "").isEmpty())
+                    .toList();
+            if (!missing.isEmpty()
+                    && (!c.anyOf() || missing.size() == c.secrets().size())) {
+                String vars = c.anyOf() ? String.join(" or ", missing) : String.join(" and ", missing);
+                throw AgentctlException.badInput(c.name() + " needs " + vars + ": give --env "
+                        + String.join(" --env ", c.anyOf() ? missing.subList(0, 1) : missing)
+                        + " (the value from your environment, or asked for on a terminal)");
+            }
+            Channels.requireUnique(fleet, cur.name(), cfg, env);
+        } else {
+            Channels.disable(cfg, c.name());
+        }
+        try {
+            ConfigJson.write(cur.dir(), cfg);
+            if (!env.equals(cur.env())) {
+                EnvFile.write(cur.envFile(), env);
+            }
+        } catch (IOException e) {
+            throw AgentctlException.failed("cannot change instance '" + name + "': " + e.getMessage(), e);
+        }
+        return fleet.load(cur.name());
+    }
+
+    /** Turns every chat channel of an instance off (a copy must not poll its original's bots); the names turned off. */
+    public List<String> detachChannels(String name) {
+        Instance cur = fleet.require(Validate.name(name));
+        ObjectNode cfg = ConfigJson.read(cur.dir());
+        List<String> off = Channels.detachAll(cfg);
+        if (!off.isEmpty()) {
+            try {
+                ConfigJson.write(cur.dir(), cfg);
+            } catch (IOException e) {
+                throw AgentctlException.failed("cannot change instance '" + name + "': " + e.getMessage(), e);
+            }
+        }
+        return off;
     }
 
     /** The old SOUL.md (a regular file only; a link there is never followed) is kept as SOUL.md.bak. */

@@ -33,7 +33,8 @@ public final class Migrator {
      */
     public record Migrated(
             Instance instance,
-            List<String> movedSecrets,
+            Map<String, String> movedSecrets,
+            String providerFound,
             Path workspaceFrom,
             String notCopied,
             List<String> needValues,
@@ -84,11 +85,10 @@ public final class Migrator {
 
         JsonNode defaults = m.config().path("agents").path("defaults");
         String model = defaults.path("model").asText(fleet.config().defaults().model());
-        String provider = defaults.path("provider").asText("auto");
-        if (provider.isEmpty() || "auto".equals(provider)) {
-            provider = fleet.config().defaults().provider();
-        }
+        String found = Providers.inUse(original).orElse(null);
+        String provider = found != null ? found : fleet.config().defaults().provider();
         Map<String, String> env = new LinkedHashMap<>(m.env());
+        Channels.requireUnique(fleet, name, m.config(), env);
         // placeholders the old config already had need values in .env, or nanobot refuses to start; they are not
         // taken from this shell's environment: the old config could name any variable of the operator's
         List<String> needValues = new ArrayList<>();
@@ -141,7 +141,13 @@ public final class Migrator {
                     }
                 },
                 overrideRenderer);
-        return new Migrated(instance, m.movedPaths(), ws.from(), ws.notCopied(), needValues, skipped);
+        return new Migrated(instance, m.moved(), found, ws.from(), ws.notCopied(), needValues, skipped);
+    }
+
+    /** $HOME, as nanobot expands ~ (Java's user.home comes from the password file instead). */
+    public static Path home() {
+        String h = System.getenv("HOME");
+        return Path.of(h != null && !h.isBlank() ? h : System.getProperty("user.home"));
     }
 
     /**
@@ -167,7 +173,7 @@ public final class Migrator {
         String w = config.path("agents").path("defaults").path("workspace").asText("");
         String notCopied = null;
         if (!w.isEmpty()) {
-            Path p = w.startsWith("~/") ? Path.of(System.getProperty("user.home"), w.substring(2)) : Path.of(w);
+            Path p = w.startsWith("~/") ? home().resolve(w.substring(2)) : Path.of(w);
             Path abs = p.isAbsolute() ? p.normalize() : from.resolve(p).normalize();
             if (from.equals(abs.getParent()) && Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
                 return new WorkspaceChoice(abs, abs.getFileName().toString(), null);

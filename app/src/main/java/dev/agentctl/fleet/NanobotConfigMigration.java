@@ -29,9 +29,9 @@ public final class NanobotConfigMigration {
     /**
      * @param config     the migrated copy
      * @param env        VAR -> secret value, for the .env file, in the order found
-     * @param movedPaths the JSON paths whose values were moved ("providers.openai.apiKey")
+     * @param moved      each JSON path whose value was moved ("providers.openai.apiKey") -> its variable, in order
      */
-    public record Result(ObjectNode config, LinkedHashMap<String, String> env, List<String> movedPaths) {}
+    public record Result(ObjectNode config, LinkedHashMap<String, String> env, Map<String, String> moved) {}
 
     private NanobotConfigMigration() {}
 
@@ -47,9 +47,9 @@ public final class NanobotConfigMigration {
         object(object(config, "agents"), "defaults").put("workspace", CONTAINER_WORKSPACE);
 
         LinkedHashMap<String, String> env = new LinkedHashMap<>();
-        List<String> moved = new ArrayList<>();
+        Map<String, String> moved = new LinkedHashMap<>();
         walk(config, new ArrayList<>(), env, moved);
-        return new Result(config, env, List.copyOf(moved));
+        return new Result(config, env, java.util.Collections.unmodifiableMap(moved));
     }
 
     /** The object under key, created (or replacing a non-object) when needed. */
@@ -59,7 +59,7 @@ public final class NanobotConfigMigration {
         return parent.putObject(key);
     }
 
-    private static void walk(JsonNode node, List<String> path, Map<String, String> env, List<String> moved) {
+    private static void walk(JsonNode node, List<String> path, Map<String, String> env, Map<String, String> moved) {
         if (node instanceof ObjectNode obj) {
             List<String> keys = new ArrayList<>();
             for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) keys.add(it.next());
@@ -70,7 +70,7 @@ public final class NanobotConfigMigration {
                     String var = variableFor(path, value.asText(), env);
                     env.put(var, value.asText());
                     obj.set(key, TextNode.valueOf("${" + var + "}"));
-                    moved.add(display(path));
+                    moved.put(display(path), var);
                 } else {
                     walk(value, path, env, moved);
                 }

@@ -83,4 +83,81 @@ public final class Providers {
     public static String keyVariable(String provider) {
         return provider.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_API_KEY";
     }
+
+    /**
+     * Points config.json at {@code provider}: agents.defaults.provider, its apiKey as the ${VAR} of its key (unless
+     * it needs none or already has one) and, when given, its apiBase.
+     */
+    public static void configure(com.fasterxml.jackson.databind.node.ObjectNode cfg, String provider, String apiBase) {
+        cfg.with("agents").with("defaults").put("provider", provider);
+        com.fasterxml.jackson.databind.node.ObjectNode p = cfg.with("providers").with(provider);
+        if (needsKey(provider) && !p.hasNonNull("apiKey")) {
+            p.put("apiKey", "${" + keyVariable(provider) + "}");
+        }
+        if (apiBase != null) {
+            p.put("apiBase", apiBase);
+        }
+    }
+
+    /** nanobot's "auto": model keywords -> provider, checked in this order. */
+    private static final List<List<String>> KEYWORDS = List.of(
+            List.of("gpt", "openai"),
+            List.of("o1", "openai"),
+            List.of("o3", "openai"),
+            List.of("o4", "openai"),
+            List.of("claude", "anthropic"),
+            List.of("deepseek", "deepseek"),
+            List.of("gemini", "gemini"),
+            List.of("glm", "zhipu"),
+            List.of("zhipu", "zhipu"),
+            List.of("qwen", "dashscope"),
+            List.of("kimi", "moonshot"),
+            List.of("moonshot", "moonshot"),
+            List.of("minimax", "minimax"),
+            List.of("mistral", "mistral"),
+            List.of("codestral", "mistral"),
+            List.of("devstral", "mistral"),
+            List.of("magistral", "mistral"),
+            List.of("grok", "xai_grok"));
+
+    /**
+     * The provider nanobot would use for a config.json: agents.defaults.provider when it names one, else what its
+     * "auto" picks (a provider-name prefix of the model, a keyword in it, else the first provider with an apiKey, or
+     * an apiBase for the local ones); empty when it would find none.
+     */
+    public static java.util.Optional<String> inUse(com.fasterxml.jackson.databind.JsonNode cfg) {
+        com.fasterxml.jackson.databind.JsonNode d = cfg.path("agents").path("defaults");
+        String named = d.path("provider")
+                .asText("auto")
+                .strip()
+                .toLowerCase(Locale.ROOT)
+                .replace('-', '_');
+        if (!named.isEmpty() && !named.equals("auto")) {
+            return java.util.Optional.of(named);
+        }
+        String model = d.path("model").asText("").toLowerCase(Locale.ROOT);
+        int slash = model.indexOf('/');
+        if (slash > 0 && NAMES.contains(model.substring(0, slash).replace('-', '_'))) {
+            return java.util.Optional.of(model.substring(0, slash).replace('-', '_'));
+        }
+        for (List<String> k : KEYWORDS) {
+            if (model.contains(k.get(0))) {
+                return java.util.Optional.of(k.get(1));
+            }
+        }
+        for (var e : (Iterable<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>>)
+                () -> cfg.path("providers").fields()) {
+            String field = needsApiBase(e.getKey()) ? "apiBase" : "apiKey";
+            if (NAMES.contains(e.getKey())
+                    && !e.getValue().path(field).asText("").isEmpty()) {
+                return java.util.Optional.of(e.getKey());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The apiBase config.json gives {@code provider}, or "" when none. */
+    public static String apiBase(com.fasterxml.jackson.databind.JsonNode cfg, String provider) {
+        return cfg.path("providers").path(provider).path("apiBase").asText("");
+    }
 }

@@ -34,7 +34,8 @@ public final class Scaffolder {
             Map<String, String> env,
             String cpus,
             String memory,
-            String bind) {}
+            String bind,
+            String apiBase) {}
 
     private final Fleet fleet;
     private final Steps steps;
@@ -67,6 +68,7 @@ public final class Scaffolder {
         if (memory != null) {
             HostLimits.checkMemory(Validate.memory(memory), memory, "--memory");
         }
+        String apiBase = r.apiBase() == null ? null : Validate.apiBase(r.apiBase());
         Souls.Soul soul = Souls.resolve(fleet, r.soul());
         Map<String, String> env = new LinkedHashMap<>();
         r.env().forEach((k, v) -> {
@@ -96,7 +98,7 @@ public final class Scaffolder {
         return install(
                 instance,
                 dir -> {
-                    writeConfig(dir, instance);
+                    writeConfig(dir, instance, apiBase);
                     steps.reached("config");
                     writeWorkspace(dir, instance, soul);
                     steps.reached("workspace");
@@ -154,6 +156,11 @@ public final class Scaffolder {
             AtomicFiles.write(tmp.resolve(Instance.INFO), InstanceFiles.info(fleet, instance));
             AtomicFiles.write(tmp.resolve(Instance.OVERRIDE), overrideRenderer.apply(instance));
             steps.reached("files");
+            for (String d : List.of("config", "workspace")) { // the agent's, and no one else's (0700)
+                if (Files.isDirectory(tmp.resolve(d), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.setPosixFilePermissions(tmp.resolve(d), AtomicFiles.PRIVATE_DIR);
+                }
+            }
             InstanceFiles.handToContainerUser(tmp);
             AtomicFiles.moveDirectory(tmp, instance.dir());
             tmp = null;
@@ -168,15 +175,12 @@ public final class Scaffolder {
         }
     }
 
-    private void writeConfig(Path dir, Instance i) throws IOException {
+    private void writeConfig(Path dir, Instance i, String apiBase) throws IOException {
         ObjectNode cfg = (ObjectNode) JSON.readTree(Skeleton.required(fleet, "templates/config-template.json"));
         ObjectNode defaults = cfg.with("agents").with("defaults");
         defaults.put("workspace", Layout.WORKSPACE_DIR);
         defaults.put("model", i.model());
-        defaults.put("provider", i.provider());
-        if (Providers.needsKey(i.provider())) {
-            cfg.with("providers").with(i.provider()).put("apiKey", "${" + Providers.keyVariable(i.provider()) + "}");
-        }
+        Providers.configure(cfg, i.provider(), apiBase);
         ObjectNode gw = cfg.with("gateway");
         gw.put("host", "0.0.0.0");
         gw.put("port", i.port());

@@ -1,6 +1,7 @@
 package dev.agentctl.fleet;
 
 import dev.agentctl.AgentctlException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -94,6 +95,26 @@ public final class Validate {
         }
         throw AgentctlException.badInput(
                 "invalid " + option + " '" + text + "': use a size like 300g or 2t (at most 1 PiB)");
+    }
+
+    /** An http(s) URL for a provider's apiBase ("localhost" there is the container itself, so it is refused). */
+    public static String apiBase(String text) {
+        String t = text == null ? "" : text.strip();
+        java.net.URI u;
+        try {
+            u = new java.net.URI(t);
+        } catch (java.net.URISyntaxException e) {
+            u = null;
+        }
+        if (u == null || !List.of("http", "https").contains(String.valueOf(u.getScheme())) || u.getHost() == null) {
+            throw AgentctlException.badInput(
+                    "invalid --api-base '" + text + "': use a URL like http://10.0.0.5:11434/v1");
+        }
+        if (u.getHost().equals("localhost") || u.getHost().startsWith("127.")) {
+            throw AgentctlException.badInput("invalid --api-base '" + text + "': " + u.getHost()
+                    + " inside the container" + " is the container itself; use an address the container can reach");
+        }
+        return t;
     }
 
     /** A whole number of at least 1 given to {@code option}. */

@@ -83,12 +83,20 @@ public final class TarReader {
          * entries and some slack, and no more (a bomb is stopped however its bytes are hidden).
          */
         public synchronized void declare(long declaredBytes, long declaredEntries) {
-            stream = declaredBytes + (declaredEntries + 16) * 4096 + (80L << 20);
+            stream = allowance(declaredBytes, declaredEntries + 16);
         }
 
         /** The most the decompressed stream may hold now. */
         synchronized long streamLimit() {
-            return stream >= 0 ? stream : bytes + entries * 4096 + (80L << 20);
+            return stream >= 0 ? stream : allowance(bytes, entries);
+        }
+
+        /** Bytes plus a header block per entry and slack, saturating at Long.MAX_VALUE (no budget means none). */
+        private static long allowance(long bytes, long entries) {
+            long headers = entries > Long.MAX_VALUE / 8192 ? Long.MAX_VALUE : entries * 4096;
+            long sum = bytes + headers;
+            if (sum < 0 || sum > Long.MAX_VALUE - (80L << 20)) return Long.MAX_VALUE;
+            return sum + (80L << 20);
         }
 
         public synchronized long bytes() {

@@ -68,6 +68,18 @@ public final class BackupService {
     }
 
     /** Backs up readable instances; see {@link #backupFolders}. */
+    /** fleet.yaml's retention policy (backups.keep). */
+    public static dev.agentctl.backup.Retention.Policy policy(dev.agentctl.fleet.FleetConfig.Backups d) {
+        return new dev.agentctl.backup.Retention.Policy(
+                d.keepLast(),
+                d.keepHourly(),
+                d.keepDaily(),
+                d.keepWeekly(),
+                d.keepMonthly(),
+                d.keepYearly(),
+                d.keepWithin() == null ? null : dev.agentctl.fleet.Validate.duration(d.keepWithin()));
+    }
+
     public List<Report> backup(List<Instance> instances, Path to, String mode) {
         return backupFolders(
                 instances.stream().map(i -> new Fleet.Loaded(i.name(), i, null)).toList(), to, mode);
@@ -156,14 +168,18 @@ public final class BackupService {
             Optional<ContainerInfo> c = containers == null ? Optional.empty() : containers.find(name);
             String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME))
                     .orElse(RuntimeRef.current(fleet).id());
+            // the agent that wrote the data, and so where its sessions are
+            com.fasterxml.jackson.databind.JsonNode build =
+                    RuntimeRef.info(fleet.runtimeDir().resolve(runtime));
+            String agentVersion = build.path("agentVersion").asText("");
             BackupWriter.Metadata meta = new BackupWriter.Metadata(
                     name,
                     i == null ? null : i.port(),
                     i == null ? null : i.model(),
                     runtime,
                     Version.get(),
-                    null,
-                    null);
+                    agentVersion.isEmpty() ? null : agentVersion,
+                    agentVersion.isEmpty() ? null : build.path("sessionLayout").asText(null));
             Path dir = fleet.instanceDir(name);
             BackupWriter.Result r = new BackupWriter(
                             java.time.Clock.systemUTC(),
@@ -220,7 +236,7 @@ public final class BackupService {
                 if (h.mode() == Holds.Mode.PAUSE) {
                     engine.pause(h.id());
                 } else {
-                    engine.stop(h.id(), Duration.ofSeconds(45));
+                    engine.stop(h.id(), UpService.STOP_TIMEOUT);
                 }
             } catch (RuntimeException e) {
                 try {

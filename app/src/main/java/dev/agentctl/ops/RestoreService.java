@@ -6,6 +6,7 @@ import dev.agentctl.backup.BackupCatalog;
 import dev.agentctl.backup.Restorer;
 import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.engine.ContainerState;
+import dev.agentctl.fleet.Channels;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.Instance;
@@ -50,12 +51,18 @@ public final class RestoreService {
     /** {@code health} is null when the instance was not running (nothing was started). */
     public record Restored(String name, int port, Path safetyBackup, String health, List<String> warnings) {}
 
-    public Restored restore(Path archive, String as, String requestedPort, boolean force) {
-        return restore(archive, as, requestedPort, force, ArchiveCheck.Limits.defaults());
-    }
-
-    /** As above, with bounds of its own on what the archive may hold (restore's --max-entries and --max-bytes). */
-    public Restored restore(Path archive, String as, String requestedPort, boolean force, ArchiveCheck.Limits limits) {
+    /**
+     * Restores {@code archive} as its own instance, or as {@code as} (a copy beside the original: its channels are
+     * turned off unless {@code keepChannels}, since two gateways on one token both fail), within {@code limits} on
+     * what the archive may hold (restore's --max-entries and --max-bytes).
+     */
+    public Restored restore(
+            Path archive,
+            String as,
+            String requestedPort,
+            boolean force,
+            boolean keepChannels,
+            ArchiveCheck.Limits limits) {
         if (!Files.isRegularFile(archive)) {
             throw AgentctlException.badInput("no backup file '" + archive + "'");
         }
@@ -92,8 +99,9 @@ public final class RestoreService {
                         + staged.manifest().instance() + "', its sidecar '" + name + "'");
             }
             List<String> warnings = new ArrayList<>();
-            int port = checkStaged(archive, staged.path(), name, requestedPort, warnings);
-            return exists ? replace(staged, name, port, warnings) : create(staged, name, port, warnings);
+            boolean detach = as != null && !keepChannels;
+            int port = checkStaged(archive, staged.path(), name, requestedPort, detach, warnings);
+            return exists ? replace(staged, name, port, warnings) : create(staged, name, port, detach, warnings);
         } catch (IOException e) {
             throw failure(archive, e);
         }
@@ -104,7 +112,8 @@ public final class RestoreService {
      * it reads as an instance, its port can be given (the requested one, else its own, else a free one), and its
      * modes are put back to agentctl's (0700 folders, 0600 secrets), each relaxation carried by the archive named.
      */
-    private int checkStaged(Path archive, Path staged, String name, String requestedPort, List<String> warnings)
+    private int checkStaged(
+            Path archive, Path staged, String name, String requestedPort, boolean detach, List<String> warnings)
             throws IOException {
         Instance inst;
         try {
@@ -114,6 +123,9 @@ public final class RestoreService {
             String why = e.getMessage().replace(staged + "/", "");
             throw AgentctlException.badInput("refusing to restore '" + archive + "': the instance in it is not usable: "
                     + why + "; nothing was changed");
+        }
+        if (!detach) {
+            Channels.requireUnique(fleet, name, Fleet.readConfig(staged), inst.env());
         }
         Map<Integer, String> taken = new HashMap<>(fleet.portsInUse());
         taken.values().removeIf(owner -> owner.equals(name));
@@ -175,12 +187,19 @@ public final class RestoreService {
     }
 
     /** Restores under a name no instance has. */
-    private Restored create(Restorer.Staged staged, String name, int port, List<String> warnings) throws IOException {
+    private Restored create(Restorer.Staged staged, String name, int port, boolean detach, List<String> warnings)
+            throws IOException {
         staged.swapIn();
         Path dir = fleet.instanceDir(name);
         try {
             if (port != fleet.load(name).port()) {
                 setPort(name, port);
+            }
+            List<String> off = detach ? new InstanceEditor(fleet).detachChannels(name) : List.of();
+            if (!off.isEmpty()) {
+                warnings.add("channels " + String.join(", ", off) + " are off for " + name + ": the instance backed up"
+                        + " may still use their tokens; give " + name + " tokens of its own with agentctl channel"
+                        + " enable " + name + " " + off.get(0) + " --env ..., or restore with --keep-channels");
             }
             return new Restored(name, port, null, null, warnings);
         } catch (RuntimeException e) {
@@ -190,11 +209,7 @@ public final class RestoreService {
     }
 
     private void setPort(String name, int port) {
-        new InstanceEditor(fleet)
-                .update(
-                        name,
-                        new InstanceEditor.Change(
-                                null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null));
+        new InstanceEditor(fleet).update(name, InstanceEditor.Change.port(port));
     }
 
     /**
@@ -224,7 +239,7 @@ public final class RestoreService {
             if (c.get().state() == ContainerState.PAUSED) {
                 fc.engine().unpause(c.get().id());
             }
-            fc.engine().stop(c.get().id(), Duration.ofSeconds(45));
+            fc.engine().stop(c.get().id(), UpService.STOP_TIMEOUT);
         }
         boolean swapped = false;
         try {
@@ -247,7 +262,7 @@ public final class RestoreService {
                 UpExecutor.Outcome o = new UpService(fleet, fc, (i, what) -> progress.accept(i + ": " + what))
                         .up(
                                 List.of(fleet.load(name)),
-                                new UpService.Options(true, Duration.ofMinutes(2), Duration.ofSeconds(45)),
+                                new UpService.Options(true, Duration.ofMinutes(2), UpService.STOP_TIMEOUT),
                                 new java.util.concurrent.atomic.AtomicBoolean())
                         .get(0);
                 health = o.ok() ? "healthy" : o.result();

@@ -30,6 +30,8 @@ public final class StatusReport {
     public static final String ORPHAN = "orphan";
     /** An instance folder agentctl cannot read (its reason is the row's problem): it blocks only itself. */
     public static final String UNREADABLE = "unreadable";
+    /** HEALTH of an agent that answers /health but whose start-up log says it cannot work (see Readiness). */
+    public static final String DEGRADED = "degraded";
 
     /** One row (also the stable JSON of {@code status --json}). Numbers are null where they do not apply. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -49,6 +51,7 @@ public final class StatusReport {
             String container,
             String desired,
             List<String> pending,
+            List<String> degraded,
             String problem) {
 
         /** What makes status exit 4: anything but running and healthy, unless a person asked for it to be stopped. */
@@ -61,8 +64,8 @@ public final class StatusReport {
             }
             return !"running".equals(state)
                     || "unhealthy".equals(health)
-                    || ("starting".equals(health) && restarts != null && restarts > 0)
-                    || problem != null;
+                    || DEGRADED.equals(health)
+                    || ("starting".equals(health) && restarts != null && restarts > 0);
         }
     }
 
@@ -87,6 +90,7 @@ public final class StatusReport {
                     .toList();
             samples = running.isEmpty() ? Map.of() : containers.engine().stats(running);
         }
+        Map<String, List<String>> degraded = degraded(containers, byInstance, names);
         List<Row> rows = new ArrayList<>();
         for (String n : wanted) {
             Instance inst = null;
@@ -96,13 +100,13 @@ public final class StatusReport {
             } catch (RuntimeException e) {
                 problem = e.getMessage(); // an unreadable instance still shows its container
             }
-            rows.add(row(fleet, n, inst, problem, byInstance.get(n), state.get(n), samples, runtime));
+            rows.add(row(fleet, n, inst, problem, byInstance.get(n), state.get(n), samples, runtime, degraded));
         }
         if (names.isEmpty()) {
             Set<String> known = Set.copyOf(all);
             for (Map.Entry<String, ContainerInfo> e : byInstance.entrySet()) {
                 if (!known.contains(e.getKey())) {
-                    Row r = row(fleet, e.getKey(), null, null, e.getValue(), null, samples, runtime);
+                    Row r = row(fleet, e.getKey(), null, null, e.getValue(), null, samples, runtime, degraded);
                     rows.add(new Row(
                             r.name(),
                             r.port(),
@@ -119,6 +123,7 @@ public final class StatusReport {
                             r.container(),
                             null,
                             List.of("agentctl down --remove-orphans"),
+                            r.degraded(),
                             null));
                 }
             }
@@ -134,7 +139,8 @@ public final class StatusReport {
             ContainerInfo c,
             FleetState.Record rec,
             Map<String, Stats> samples,
-            RuntimeRef runtime) {
+            RuntimeRef runtime,
+            Map<String, List<String>> degraded) {
         String desired = rec == null || rec.desired() == null
                 ? null
                 : rec.desired().name().toLowerCase();
@@ -156,6 +162,7 @@ public final class StatusReport {
                     null,
                     desired,
                     pending,
+                    List.of(),
                     problem);
         }
         Stats s = samples.get(c.id());
@@ -169,7 +176,10 @@ public final class StatusReport {
         if (!running && c.state() != ContainerState.PAUSED && "stopped".equals(desired)) {
             state = STOPPED;
         }
-        String health = running && c.health() != Health.NONE ? c.health().word() : "-";
+        List<String> notReady = degraded.getOrDefault(c.id(), List.of());
+        String health = !notReady.isEmpty()
+                ? DEGRADED
+                : running && c.health() != Health.NONE ? c.health().word() : "-";
         Integer exit = c.state() == ContainerState.EXITED
                         || c.state() == ContainerState.RESTARTING
                         || c.state() == ContainerState.DEAD
@@ -196,7 +206,30 @@ public final class StatusReport {
                 c.name(),
                 desired,
                 pending,
+                notReady,
                 problem);
+    }
+
+    /**
+     * The problems of each running, healthy container whose start-up log says it cannot work, by container id: one
+     * log read per container, in parallel.
+     */
+    private static Map<String, List<String>> degraded(
+            FleetContainers containers, Map<String, ContainerInfo> byInstance, List<String> names) {
+        Map<String, List<String>> out = new java.util.concurrent.ConcurrentHashMap<>();
+        byInstance.entrySet().stream()
+                .filter(e -> names.isEmpty() || names.contains(e.getKey()))
+                .map(Map.Entry::getValue)
+                .filter(c -> c.running() && c.health() == Health.HEALTHY)
+                .toList()
+                .parallelStream()
+                .forEach(c -> {
+                    Readiness.Verdict v = Readiness.of(containers.engine(), c);
+                    if (v.degraded()) {
+                        out.put(c.id(), v.problems());
+                    }
+                });
+        return out;
     }
 
     /** What the instance's files would change in its container, and the command that applies it. */

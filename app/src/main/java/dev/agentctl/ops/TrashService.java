@@ -8,7 +8,6 @@ import dev.agentctl.fleet.Trash;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /** {@code trash restore}: an instance comes back from the trash, on a free port if its own was taken meanwhile. */
 public final class TrashService {
@@ -30,11 +29,7 @@ public final class TrashService {
             return new Restored(e.path(), back.port(), false);
         }
         int port = Ports.firstFree(fleet.config().ports(), bind, taken);
-        new InstanceEditor(fleet)
-                .update(
-                        name,
-                        new InstanceEditor.Change(
-                                null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null));
+        new InstanceEditor(fleet).update(name, InstanceEditor.Change.port(port));
         return new Restored(e.path(), port, true);
     }
 }

@@ -98,7 +98,7 @@ public final class UpExecutor {
             }
             Outcome o = guarded(s, cancel, () -> roll(s, secrets.apply(s.instance())));
             out.add(o);
-            failed = !o.ok();
+            failed = !o.ok() && blamesRuntime(o);
         }
         return out;
     }
@@ -181,6 +181,11 @@ public final class UpExecutor {
                     String result = c.health() == Health.NONE
                             ? c.state().word()
                             : c.health().word();
+                    Readiness.Verdict ready = ok && options.waitForHealth() ? Readiness.of(engine, c) : null;
+                    if (ready != null && ready.degraded()) {
+                        ok = false;
+                        result = "degraded: " + String.join("; ", ready.problems());
+                    }
                     return new Outcome(
                             s.instance(),
                             Action.LEAVE,
@@ -233,6 +238,12 @@ public final class UpExecutor {
         }
         HealthWait.Result r = health.await(spec.containerName(), spec.healthcheck(), options.healthTimeout());
         if (r.verdict() == HealthWait.Verdict.HEALTHY) {
+            Readiness.Verdict ready = Readiness.of(engine, r.last());
+            if (ready.degraded()) {
+                String why = "degraded: " + String.join("; ", ready.problems());
+                listener.event(s.instance(), "answers /health but is " + why);
+                return new Outcome(s.instance(), s.action(), s.reasons(), why, false, List.of(), "", rolledBack);
+            }
             listener.event(s.instance(), "healthy");
             return new Outcome(s.instance(), s.action(), s.reasons(), "healthy", true, List.of(), "", rolledBack);
         }
@@ -253,6 +264,14 @@ public final class UpExecutor {
                 rolledBack);
     }
 
+    /**
+     * Whether a failed outcome is the new runtime's doing: not healthy, or degraded for a channel library it lacks. A
+     * degraded agent for its own settings (no channel, an empty secret, no provider) is reported, not rolled back.
+     */
+    static boolean blamesRuntime(Outcome o) {
+        return !o.result().startsWith("degraded") || o.result().contains(Readiness.NO_LIBRARIES_WORDS);
+    }
+
     /** Moves one instance to the new runtime build; on failure puts it back on the build it had. */
     private Outcome roll(Step s, Map<String, String> secrets) {
         ContainerInfo old = s.current().orElseThrow();
@@ -260,7 +279,7 @@ public final class UpExecutor {
         listener.event(s.instance(), "rolling onto runtime " + s.spec().runtimeBuild() + " (from " + oldBuild + ")");
         replace(old, s.spec(), secrets);
         Outcome o = waited(s, s.spec(), false);
-        if (o.ok() || s.fallback() == null) {
+        if (o.ok() || s.fallback() == null || !blamesRuntime(o)) {
             return o;
         }
         listener.event(s.instance(), "rolling back to runtime " + oldBuild);

@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * out ({@link UpExecutor}), and remembers what it started with (.agentctl/state.json).
  */
 public final class UpService {
+    /** What a stop gives the agent: nanobot's graceful shutdown (running turns, then each channel) takes up to ~45 s. */
+    public static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(45);
+
     public static final int PARALLEL = 4;
 
     private final Fleet fleet;
@@ -103,7 +106,7 @@ public final class UpService {
     }
 
     public List<UpExecutor.Outcome> up(List<Instance> instances, Options options, AtomicBoolean cancel) {
-        Preflight.require(instances);
+        Preflight.require(fleet, instances);
         Map<String, String> refused = new LinkedHashMap<>();
         UpPlan.Plan plan = plan(instances, refused);
         for (String image :

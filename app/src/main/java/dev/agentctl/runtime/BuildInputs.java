@@ -3,6 +3,7 @@ package dev.agentctl.runtime;
 import dev.agentctl.AgentctlException;
 import dev.agentctl.engine.ContainerEngine;
 import dev.agentctl.engine.ImageInfo;
+import dev.agentctl.fleet.Channels;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.Skeleton;
@@ -23,8 +24,9 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * What a runtime build is made of: the Dockerfile templates and build arguments, the package spec or the files of a
- * local source folder, and the ids of the builder and base images. Their hash says whether a build is up to date.
+ * What a runtime build is made of: the Dockerfile templates and build arguments (the channels' libraries among
+ * them), the package spec or the files of a local source folder, the wheelhouse's files, and the ids of the builder
+ * and base images. Their hash says whether a build is up to date.
  */
 final class BuildInputs {
     /** Folders of a Python checkout that never belong in a build (and would make the hash unstable). */
@@ -64,6 +66,27 @@ final class BuildInputs {
         return p;
     }
 
+    /** runtime.wheelhouse: a folder of wheels (or a simple index) pip installs from, for hosts without PyPI. */
+    Path wheelhouse() {
+        String w = rt().wheelhouse();
+        if (w == null) {
+            return null;
+        }
+        Path p = fleet.root().resolve(w).normalize();
+        if (!Files.isDirectory(p)) {
+            throw AgentctlException.badInput("runtime.wheelhouse '" + w + "' is not a folder (looked in " + p + ")");
+        }
+        return p;
+    }
+
+    static List<Path> wheelFiles(Path wheelhouse) throws IOException {
+        try (Stream<Path> walk = Files.walk(wheelhouse)) {
+            return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                    .sorted()
+                    .toList();
+        }
+    }
+
     Map<String, byte[]> builderFiles() {
         return Map.of("Dockerfile", template("builder.Dockerfile"));
     }
@@ -90,7 +113,13 @@ final class BuildInputs {
         Map<String, String> a = new LinkedHashMap<>();
         a.put("BUILDER_IMAGE", rt().builderImage());
         a.put("PACKAGE", pkg);
-        a.put("PIP_ARGS", String.join(" ", rt().pipArgs()));
+        List<String> pip = new java.util.ArrayList<>(rt().pipArgs());
+        if (rt().wheelhouse() != null) {
+            pip.addAll(List.of("--find-links", "/ctx/wheels"));
+        }
+        a.put("PIP_ARGS", String.join(" ", pip));
+        // the channels' libraries, installed at build time: the gateway cannot install them into a read-only runtime
+        a.put("CHANNEL_REQS", String.join(" ", Channels.requirements(rt().channels())));
         a.put("VENV", rt().mountPath());
         return a;
     }
@@ -118,6 +147,13 @@ final class BuildInputs {
             if (src != null) {
                 for (Path p : sourceFiles(src)) {
                     add.accept(src.relativize(p).toString());
+                    md.update(Hashing.sha256().digest(Files.readAllBytes(p)));
+                }
+            }
+            Path wheels = wheelhouse();
+            if (wheels != null) {
+                for (Path p : wheelFiles(wheels)) {
+                    add.accept("wheels/" + wheels.relativize(p));
                     md.update(Hashing.sha256().digest(Files.readAllBytes(p)));
                 }
             }
@@ -154,7 +190,7 @@ final class BuildInputs {
     }
 
     /** A Docker build context: the named files (agent-* executable) and, optionally, a source folder under src/. */
-    static Path context(Path tmpDir, Map<String, byte[]> files, Path source) throws IOException {
+    static Path context(Path tmpDir, Map<String, byte[]> files, Path source, Path wheels) throws IOException {
         Path tar = Files.createTempFile(tmpDir, ".context-", ".tar");
         try (OutputStream out = Files.newOutputStream(tar);
                 TarWriter t = new TarWriter(out)) {
@@ -163,6 +199,9 @@ final class BuildInputs {
             }
             if (source != null) {
                 t.tree(source, "src", sourceFiles(source));
+            }
+            if (wheels != null) {
+                t.tree(wheels, "wheels", wheelFiles(wheels));
             }
             t.finish();
         }

@@ -10,6 +10,7 @@ import dev.agentctl.engine.ImageInfo;
 import dev.agentctl.engine.OneOff;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
+import dev.agentctl.fleet.Layout;
 import dev.agentctl.io.AtomicFiles;
 import dev.agentctl.io.Extractor;
 import dev.agentctl.io.TarReader;
@@ -90,9 +91,19 @@ public final class RuntimeBuilder {
             Files.createDirectories(builds.dir());
             builds.cleanPartials();
             String builderTag = fleet.config().name() + "-runtime-builder:latest";
-            status.accept("[1/4] building the Python environment in " + rt().builderImage());
+            status.accept("[1/4] building the Python environment in " + rt().builderImage()
+                    + (rt().channels().isEmpty()
+                            ? ""
+                            : ", with the libraries of " + String.join(", ", rt().channels())));
             buildImage(
-                    inputs.builderFiles(), inputs.source(), builderTag, inputs.builderArgs(), noCache, status, output);
+                    inputs.builderFiles(),
+                    inputs.source(),
+                    inputs.wheelhouse(),
+                    builderTag,
+                    inputs.builderArgs(),
+                    noCache,
+                    status,
+                    output);
 
             status.accept("[2/4] copying " + rt().mountPath() + " out of the builder");
             tmp = builds.dir().resolve(".venv-" + id + ".partial");
@@ -114,9 +125,13 @@ public final class RuntimeBuilder {
             build.put("package", rt().source() != null ? "source:" + rt().source() : rt().packageSpec());
             build.set("python", info.path("python"));
             build.set("packages", info.path("packages"));
+            String agentVersion = info.path("agent").path("version").asText("");
+            build.put("agentVersion", agentVersion);
+            build.put("sessionLayout", Layout.sessionLayout(agentVersion));
+            build.set("channels", JSON.valueToTree(rt().channels()));
 
             status.accept("[3/4] building the runtime image " + imageTag + " from " + rt().baseImage());
-            buildImage(inputs.imageFiles(), null, imageTag, inputs.imageArgs(), noCache, status, output);
+            buildImage(inputs.imageFiles(), null, null, imageTag, inputs.imageArgs(), noCache, status, output);
             built = true;
             ImageInfo image = engine.image(imageTag)
                     .orElseThrow(() -> AgentctlException.failed(
@@ -176,13 +191,14 @@ public final class RuntimeBuilder {
     private void buildImage(
             Map<String, byte[]> files,
             Path source,
+            Path wheels,
             String tag,
             Map<String, String> args,
             boolean noCache,
             Consumer<String> status,
             Consumer<String> output)
             throws IOException {
-        Path context = BuildInputs.context(builds.dir(), files, source);
+        Path context = BuildInputs.context(builds.dir(), files, source, wheels);
         try (InputStream in = Files.newInputStream(context)) {
             engine.buildImage(in, tag, args, noCache, line -> {
                 output.accept(line);

@@ -70,8 +70,34 @@ public final class RuntimeBuilds {
         return RuntimeRef.info(build);
     }
 
+    /**
+     * A rollback that changes where the agent keeps its sessions: nanobot after 0.3.0 moves them from the workspace
+     * into the config folder at start, so going back to 0.3.0 shows no history unless they are carried back.
+     */
+    public record LayoutChange(String fromVersion, String fromLayout, String toVersion, String toLayout) {}
+
+    /** The layout change a rollback would make now, if any (builds that do not record theirs are not compared). */
+    public Optional<LayoutChange> rollbackLayoutChange() {
+        Optional<Path> cur = current();
+        Optional<Path> prev = previous();
+        if (cur.isEmpty() || prev.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode a = info(cur.get());
+        JsonNode b = info(prev.get());
+        String from = a.path("sessionLayout").asText("");
+        String to = b.path("sessionLayout").asText("");
+        return from.isEmpty() || to.isEmpty() || from.equals(to)
+                ? Optional.empty()
+                : Optional.of(new LayoutChange(
+                        a.path("agentVersion").asText(),
+                        from,
+                        b.path("agentVersion").asText(),
+                        to));
+    }
+
     /** The image of a build (its own tag; runtime.image for a build made before builds had one). */
-    String imageOf(Path build) {
+    public String imageOf(Path build) {
         return RuntimeRef.of(fleet, build).image();
     }
 

@@ -64,7 +64,7 @@ class TruthfulErrorsTest extends FakeFleet {
 
     @Test
     void aSecretComposeCannotCarryIsRefusedWithoutShowingIt() {
-        refused("holds a single quote, a backslash or a line break", "create", "alice", "--env", "K=it's");
+        refused("holds a single quote, a backslash, a line break or ${", "create", "alice", "--env", "K=it's");
         Cli.Result r = run("create", "alice", "--env", "K=back\\slash");
         assertThat(r.err()).doesNotContain("back\\slash");
     }

@@ -41,6 +41,9 @@ public final class FakeEngine implements ContainerEngine {
 
     public final FakeClock clock = new FakeClock();
     public Duration healthyAfter = Duration.ofSeconds(3);
+    /** What every container logs when it (re)starts; its log since then (the fake keeps only the last run's). */
+    public List<String> startLog = List.of();
+
     private final Map<String, Behaviour> behaviour = new ConcurrentHashMap<>();
     private final Map<String, Box> boxes = new ConcurrentHashMap<>();
     private final Set<String> images = ConcurrentHashMap.newKeySet();
@@ -290,6 +293,7 @@ public final class FakeEngine implements ContainerEngine {
                 b.state = ContainerState.RUNNING;
                 b.startedAt = clock.instant();
                 b.exitCode = null;
+                b.log = new ArrayList<>(startLog);
             }
         }
     }
@@ -314,6 +318,7 @@ public final class FakeEngine implements ContainerEngine {
         b.state = ContainerState.RUNNING;
         b.startedAt = clock.instant();
         b.restarts++;
+        b.log = new ArrayList<>(startLog);
     }
 
     @Override
@@ -377,11 +382,15 @@ public final class FakeEngine implements ContainerEngine {
     }
 
     @Override
-    public void logs(String id, LogQuery query, Consumer<String> line) {
+    public void logsWhile(String id, LogQuery query, java.util.function.Predicate<String> more) {
         check("logs", nameOf(id));
         List<String> log = box(id).log;
         int from = query.tail() == null ? 0 : Math.max(0, log.size() - query.tail());
-        log.subList(from, log.size()).forEach(line);
+        for (String l : List.copyOf(log.subList(from, log.size()))) {
+            if (!more.test(l)) {
+                return;
+            }
+        }
     }
 
     @Override

@@ -67,7 +67,7 @@ class NanobotConfigMigrationTest {
                         java.util.Map.entry("EMAIL_IMAP_PASSWORD", "hunter2"),
                         java.util.Map.entry("EMAIL_SMTP_PASSWORD", "hunter3"),
                         java.util.Map.entry("TOOLS_WEB_SEARCH_API_KEY", "brave-789"));
-        assertThat(r.movedPaths())
+        assertThat(r.moved().keySet())
                 .containsExactly(
                         "providers.openai.apiKey",
                         "providers.openrouter.api_key",
@@ -118,7 +118,7 @@ class NanobotConfigMigrationTest {
                 .isEqualTo(
                         "{\"gateway\":{\"host\":\"0.0.0.0\",\"port\":18800},\"agents\":{\"defaults\":{\"workspace\":\"/home/nanobot/workspace\"}}}");
         assertThat(r.env()).isEmpty();
-        assertThat(r.movedPaths()).isEmpty();
+        assertThat(r.moved()).isEmpty();
     }
 
     @Test

@@ -105,6 +105,31 @@ class CliProcessIT {
     }
 
     @Test
+    void migrateFindsTheOldFolderThroughHome() throws Exception {
+        Path root = tmp.resolve("fleet");
+        assertThat(Cli.raw("init", root.toString()).code()).isZero();
+        Path home = tmp.resolve("someone");
+        Files.createDirectories(home.resolve(".nanobot/workspace"));
+        Files.writeString(
+                home.resolve(".nanobot/config.json"),
+                "{\"agents\": {\"defaults\": {\"model\": \"deepseek-chat\", \"workspace\": \"~/.nanobot/workspace\"}},"
+                        + " \"providers\": {\"deepseek\": {\"apiKey\": \"sk-ds\"}}}");
+        Files.writeString(home.resolve(".nanobot/workspace/SOUL.md"), "# from home\n");
+        ProcessBuilder pb = new ProcessBuilder(AGENTCTL.toString(), "migrate", "old", "--root", root.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out)
+                .contains("Imported " + home.resolve(".nanobot"))
+                .contains("DEEPSEEK_API_KEY")
+                .contains("provider: deepseek");
+        assertThat(root.resolve("instances/old/workspace/SOUL.md")).hasContent("# from home");
+    }
+
+    @Test
     void onATerminalASecretIsAskedForWithoutEchoAndNeverOnTheCommandLine() throws Exception {
         Path root = tmp.resolve("fleet");
         assertThat(Cli.raw("init", root.toString()).code()).isZero();

@@ -215,7 +215,7 @@ class ComposeAgreementIT {
     @SuppressWarnings("unchecked")
     void hostileSecretValuesAreReadTheSameByComposeAndByAgentctl() throws Exception {
         Map<String, String> given = new LinkedHashMap<>();
-        given.put("S_DOLLARS", "p@ss $HOME ${OPENAI_API_KEY} $(id) `id`");
+        given.put("S_DOLLARS", "p@ss $HOME $OPENAI_API_KEY $$ $(id) `id` $");
         given.put("S_HASH", "#starts-with-a-hash and has # inside");
         given.put("S_QUOTES", "say \"hi\" there");
         given.put("S_SPACES", "  leading and trailing  ");

@@ -39,7 +39,7 @@ class UpFailureIT {
         assertThat(up.err())
                 .contains("crash did not become healthy")
                 .contains("last log lines:")
-                .contains("nanobot: simulated crash at start (STANDIN_EXIT_AT_START=3)")
+                .contains("Error: simulated crash at start (STANDIN_EXIT_AT_START=3)")
                 .doesNotContain("good did not");
         assertThat(up.out())
                 .contains("crash: creating")

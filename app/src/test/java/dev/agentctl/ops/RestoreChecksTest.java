@@ -122,6 +122,39 @@ class RestoreChecksTest extends FakeFleet {
     }
 
     @Test
+    void aCopyMadeWithRestoreAsStartsWithItsChannelsOffAndKeepingThemIsRefusedForTheSharedToken() throws IOException {
+        ok("channel", "enable", "alice", "telegram", "--env", "TELEGRAM_TOKEN=123:alice");
+        ok("backup", "alice", "--mode", "online");
+        Path archive;
+        try (Stream<Path> s = Files.list(root.resolve("backups/alice"))) {
+            archive =
+                    s.filter(p -> p.toString().endsWith(".tar.zst")).findFirst().orElseThrow();
+        }
+
+        Cli.Result keep = run("restore", archive.toString(), "--as", "erin", "--keep-channels");
+        assertThat(keep.code()).as(keep.toString()).isEqualTo(2);
+        assertThat(keep.err())
+                .contains("erin")
+                .contains("alice")
+                .contains("telegram")
+                .doesNotContain("123:alice");
+        assertThat(root.resolve("instances/erin")).doesNotExist();
+
+        Cli.Result inPlace = run("restore", archive.toString(), "--keep-channels");
+        assertThat(inPlace.code()).isEqualTo(2);
+        assertThat(inPlace.err()).contains("--keep-channels goes with --as");
+
+        Cli.Result copy = ok("restore", archive.toString(), "--as", "dave");
+        assertThat(copy.err()).contains("channels telegram are off for dave");
+        var tg = new ObjectMapper()
+                .readTree(root.resolve("instances/dave/config/config.json").toFile())
+                .path("channels")
+                .path("telegram");
+        assertThat(tg.path("enabled").asBoolean()).isFalse();
+        ok("channel", "enable", "dave", "telegram", "--env", "TELEGRAM_TOKEN=456:dave");
+    }
+
+    @Test
     void restoreAsNeverTakesThePortOfAStoppedInstance() throws IOException {
         int bobPort = new ObjectMapper()
                 .readTree(root.resolve("instances/bob/config/config.json").toFile())

@@ -96,13 +96,28 @@ public final class EngineFleet implements AutoCloseable {
 
     /**
      * {@code agentctl create NAME ARGS...} with an API key for the default provider (the agent, like the real one,
-     * does not start without one); fails the test unless it works.
+     * does not start without one) and one chat channel that needs no libraries (mattermost: without a channel the
+     * agent is degraded, nobody can reach it), whose agent writes a heartbeat line to memory/history.jsonl every
+     * second (tests of live data need a writer; nanobot's default is every 30 minutes); fails the test unless it
+     * works.
      */
     public Cli.Result create(String name, String... args) {
         List<String> a = new ArrayList<>(List.of("create", name));
         a.addAll(List.of(args));
         a.addAll(List.of("--env", "OPENAI_API_KEY=sk-test-" + name));
-        return expect(0, a.toArray(String[]::new));
+        Cli.Result r = expect(0, a.toArray(String[]::new));
+        expect(0, "channel", "enable", name, "mattermost");
+        Path config = root.resolve("instances/" + name + "/config/config.json");
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode cfg =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(config.toFile());
+            cfg.with("gateway").with("heartbeat").put("intervalS", 1);
+            Files.writeString(config, json.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return r;
     }
 
     /** Runs a command and fails the test with its output unless it exits with {@code code}. */

@@ -28,6 +28,9 @@ public final class TreeSnapshot {
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : (Iterable<Path>) walk::iterator) {
                 String rel = root.relativize(p).toString();
+                if (rel.equals(".agentctl/journal.jsonl")) {
+                    continue; // the operations journal records every attempt that took the lock: see JournalTest
+                }
                 out.put(rel.isEmpty() ? "." : rel, describe(p));
             }
         } catch (IOException e) {

@@ -381,7 +381,7 @@ public final class DockerEngine implements ContainerEngine {
     // ---- logs and exec
 
     @Override
-    public void logs(String id, LogQuery q, Consumer<String> line) {
+    public void logsWhile(String id, LogQuery q, java.util.function.Predicate<String> more) {
         run("reading the logs of " + id, () -> {
             var cmd = client.logContainerCmd(id)
                     .withStdOut(true)
@@ -394,13 +394,27 @@ public final class DockerEngine implements ContainerEngine {
             if (q.since() != null) {
                 cmd.withSince(q.since());
             }
-            LineSplitter splitter = new LineSplitter(line);
-            try (var cb = cmd.exec(new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame f) {
-                    splitter.accept(f.getPayload());
+            boolean[] stopped = {false};
+            ResultCallback.Adapter<Frame>[] self = new ResultCallback.Adapter[1];
+            LineSplitter splitter = new LineSplitter(l -> {
+                if (!stopped[0] && !more.test(l)) {
+                    stopped[0] = true;
+                    try {
+                        self[0].close(); // no more frames: the rest of the log is not read
+                    } catch (IOException ignored) {
+                        // closing a stream we are done with
+                    }
                 }
-            })) {
+            });
+            try (var cb = cmd.exec(
+                    self[0] = new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame f) {
+                            if (!stopped[0]) {
+                                splitter.accept(f.getPayload());
+                            }
+                        }
+                    })) {
                 cb.awaitCompletion();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -82,8 +82,15 @@ final class DockerMapping {
         CreateContainerCmd c = client.createContainerCmd(o.image())
                 .withHostConfig(HostConfig.newHostConfig()
                         .withMounts(mounts(o.mounts()))
-                        .withNetworkMode("none"))
+                        .withNetworkMode("none")
+                        .withCapDrop(Capability.ALL)
+                        .withSecurityOpts(List.of("no-new-privileges:true")))
                 .withLabels(Map.of("dev.agentctl.throwaway", "true"));
+        if (!o.env().isEmpty()) {
+            c.withEnv(o.env().entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue())
+                    .toList());
+        }
         if (o.entrypoint() != null) {
             c.withEntrypoint(o.entrypoint());
         }
@@ -123,6 +130,12 @@ final class DockerMapping {
         String probe = "";
         if (s.getHealth() != null) {
             health = Health.parse(s.getHealth().getStatus());
+            Integer streak = s.getHealth().getFailingStreak();
+            if (health == Health.UNHEALTHY && streak != null && streak == 0) {
+                // the engine (20.10 at least) says unhealthy from an unpause until the next probe, though no probe
+                // failed: a backup's pause must not make an agent look, or get restarted as, unhealthy
+                health = Health.STARTING;
+            }
             List<HealthStateLog> log = s.getHealth().getLog();
             if (log != null && !log.isEmpty()) {
                 HealthStateLog last = log.get(log.size() - 1);

@@ -6,6 +6,9 @@ import java.util.function.Consumer;
 
 /** Turns log frames (which may split or join lines) into whole lines. */
 final class LineSplitter {
+    /** A longer line (a container decides what it logs) is passed on in pieces of this size. */
+    static final int MAX_LINE = 64 * 1024;
+
     private final Consumer<String> line;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
 
@@ -19,6 +22,9 @@ final class LineSplitter {
                 emit();
             } else {
                 buf.write(b);
+                if (buf.size() >= MAX_LINE) {
+                    emit();
+                }
             }
         }
     }
