@@ -16,10 +16,17 @@ command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v zstd >/dev/null || need+=(zstd)   # tar --zstd, to read agentctl's archives with the usual tools
 command -v cron >/dev/null || need+=(cron)   # MaintainIT runs 'agentctl schedule install' under the real cron
+command -v promtool >/dev/null || need+=(prometheus)   # MetricsIT: promtool, and a Prometheus server it starts
+command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   $SUDO apt-get update -qq
+  # packages with services (prometheus, node-exporter, cron) are not started by apt: the tests start their own
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  $SUDO rm -f /usr/sbin/policy-rc.d
+  trap - EXIT
 fi
 
 if ! docker info >/dev/null 2>&1; then

@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
             MaintainCommand.class,
             ScheduleCommand.class,
             HistoryCommand.class,
+            MetricsCommand.class,
             CompletionCommand.class,
             CompletionCommand.Candidates.class,
             HelpCommand.class
