@@ -74,7 +74,8 @@ public record FleetConfig(
      * What {@code maintain} does on its own: how many restarts an instance gets in 24 hours before it is left alone,
      * and the disk use (percent) that warns and that is critical.
      */
-    public record Maintain(int restartsPerDay, java.time.Duration backoff, int diskWarn, int diskCritical) {}
+    public record Maintain(
+            int restartsPerDay, java.time.Duration backoff, int diskWarn, int diskCritical, String metricsTextfile) {}
 
     /** Where {@code maintain} says what changed: webhooks by body format, and a command given the text on stdin. */
     public record Notify(List<String> json, List<String> text, List<String> slack, String command) {
@@ -199,13 +200,14 @@ public record FleetConfig(
                 period(b, "every", null),
                 period(b, "restoreTestEvery", "7d"));
 
-        StrictYaml m = y.map("maintain").allow("restartsPerDay", "backoff", "disk");
+        StrictYaml m = y.map("maintain").allow("restartsPerDay", "backoff", "disk", "metricsTextfile");
         StrictYaml disk = m.map("disk").allow("warn", "critical");
         Maintain maintain = new Maintain(
                 m.integer("restartsPerDay", 5, 0, 1000),
                 backoff(m),
                 disk.integer("warn", 80, 1, 100),
-                disk.integer("critical", 90, 1, 100));
+                disk.integer("critical", 90, 1, 100),
+                m.string("metricsTextfile", null));
         if (maintain.diskCritical() < maintain.diskWarn()) {
             throw AgentctlException.badInput(disk.where("critical") + ": maintain.disk.critical ("
                     + maintain.diskCritical() + ") is below maintain.disk.warn (" + maintain.diskWarn() + ")");

@@ -101,6 +101,24 @@ public final class Maintain {
                 items.add(new Item("state", fleet.stateDir().toString(), "fail", "cannot save: " + e.getMessage()));
                 ok = false;
             }
+            String textfile = fleet.config().maintain().metricsTextfile();
+            Path target = textfile == null
+                    ? null
+                    : fleet.root().resolve(textfile).toAbsolutePath().normalize();
+            if (target != null
+                    && target.startsWith(fleet.instancesDir().toAbsolutePath().normalize())) {
+                items.add(new Item(
+                        "metrics", textfile, "warn", "not written: it is inside instances/, which agents write"));
+            } else if (target != null) { // after the state, so that the file carries this run
+                try {
+                    AtomicFiles.write(
+                            target,
+                            Metrics.collect(fleet, containers, clock.instant()),
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } catch (RuntimeException e) {
+                    items.add(new Item("metrics", textfile, "warn", "cannot write: " + e.getMessage()));
+                }
+            }
         }
         return new Report(start, took, dryRun, ok, items, events, failures);
     }

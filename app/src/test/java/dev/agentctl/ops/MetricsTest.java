@@ -58,4 +58,21 @@ class MetricsTest extends FakeFleet {
         assertThat(read(f)).startsWith("# HELP ").doesNotContain("\nold\n");
         assertThat(mode(f)).isEqualTo("rw-r--r--");
     }
+
+    @Test
+    void maintainRefreshesTheTextfileWhenFleetYamlNamesOne() {
+        ok("create", "a", "--env", "OPENAI_API_KEY=sk-a");
+        Path yaml = root.resolve("fleet.yaml");
+        write(yaml, read(yaml) + "\nmaintain:\n  metricsTextfile: metrics/agentctl.prom\n");
+        try {
+            java.nio.file.Files.createDirectories(root.resolve("metrics"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Cli.Result r = run("maintain");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(read(root.resolve("metrics/agentctl.prom")))
+                .contains("agentctl_maintain_last_ok{fleet=\"" + fleetName + "\"} 1")
+                .contains("agentctl_instance_up{fleet=\"" + fleetName + "\",instance=\"a\"} 0");
+    }
 }
