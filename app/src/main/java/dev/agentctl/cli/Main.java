@@ -41,6 +41,7 @@ import picocli.CommandLine.ScopeType;
             ScheduleCommand.class,
             HistoryCommand.class,
             MetricsCommand.class,
+            DoctorCommand.class,
             CompletionCommand.class,
             CompletionCommand.Candidates.class,
             HelpCommand.class
