@@ -82,6 +82,15 @@ public final class BackupCatalog {
         return new Listing(List.copyOf(backups), List.copyOf(problems));
     }
 
+    /** The newest backup of one instance; empty when it has none or its folder cannot be listed. */
+    public static java.util.Optional<Backup> newest(Path backupsDir, String instance) {
+        try {
+            return list(backupsDir, instance).backups().stream().findFirst();
+        } catch (IOException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /**
      * Every visible archive in the backups folder's instance folders, sorted, whether its manifest can be
      * read or not (what {@code backup verify --all} checks). Hidden files (partial writes) and folders are skipped.

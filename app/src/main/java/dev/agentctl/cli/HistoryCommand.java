@@ -37,7 +37,7 @@ final class HistoryCommand extends BaseCommand {
             } catch (RuntimeException e) {
                 continue;
             }
-            boolean mine = name == null || n.path("instances").toString().contains("\"" + name + "\"");
+            boolean mine = name == null || Journal.mentions(n, name);
             if (!t.isBefore(from) && mine) {
                 lines.add(n);
             }

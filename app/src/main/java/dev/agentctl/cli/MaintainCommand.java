@@ -71,12 +71,11 @@ final class MaintainCommand extends EngineCommand {
                         r.ok() ? 0 : AgentctlException.UNHEALTHY,
                         Duration.ofMillis(r.durationMs()));
                 var did = line.putArray("did");
-                var instances = line.withArray("instances");
                 List<String> names = fleet.instanceNames();
                 r.items().stream().filter(i -> !i.status().equals("ok")).forEach(i -> {
                     did.add(i.status() + " " + i.check() + " " + i.subject() + ": " + i.message());
-                    if (names.contains(i.subject()) && !instances.toString().contains("\"" + i.subject() + "\"")) {
-                        instances.add(i.subject()); // so that 'history NAME' shows what maintain did to it
+                    if (names.contains(i.subject())) {
+                        Journal.mention(line, i.subject()); // so that 'history NAME' shows what maintain did to it
                     }
                 });
                 Journal.append(fleet, line);

@@ -8,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * nanobot's chat channels: the libraries each needs installed in the runtime (since 0.3.0 the gateway would
@@ -55,8 +53,6 @@ public final class Channels {
             new Channel("email", List.of(), List.of("imapPassword", "smtpPassword"), false),
             new Channel("mattermost", List.of(), List.of(), false),
             new Channel("signal", List.of(), List.of(), false));
-
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private Channels() {}
 
@@ -154,7 +150,7 @@ public final class Channels {
         for (String n : enabled(config)) {
             for (String field : ALL.get(n).secrets()) {
                 String raw = config.path("channels").path(n).path(field).asText("");
-                String value = resolve(raw, env);
+                String value = Placeholders.resolve(raw, env);
                 if (!value.isEmpty()) {
                     out.put(n + "." + field, value);
                 }
@@ -163,48 +159,54 @@ public final class Channels {
         return out;
     }
 
-    /** ${VAR}s replaced from {@code env} (an unset one by nothing), as nanobot does at start. */
-    public static String resolve(String raw, Map<String, String> env) {
-        Matcher m = PLACEHOLDER.matcher(raw);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-            m.appendReplacement(b, Matcher.quoteReplacement(env.getOrDefault(m.group(1), "")));
-        }
-        m.appendTail(b);
-        return b.toString();
-    }
-
     /**
      * One token registry: no channel secret of {@code name} (its config and .env as they would be) may be one
      * another instance of the fleet already uses: two gateways polling one Telegram bot both loop on 409 Conflict.
      * Refused naming both instances and the channel, never the value.
      */
     public static void requireUnique(Fleet fleet, String name, JsonNode config, Map<String, String> env) {
-        Map<String, String> mine = secrets(config, env);
-        if (mine.isEmpty()) {
-            return;
+        if (!secrets(config, env).isEmpty()) { // no channel secret: nothing to read the fleet for
+            requireUnique(registry(fleet), name, config, env);
         }
-        for (Fleet.Loaded other : fleet.loadAll()) {
-            if (other.instance() == null || other.name().equals(name)) {
+    }
+
+    /** As above, against a registry read once (for checking many instances). */
+    public static void requireUnique(
+            Map<String, Map<String, String>> registry, String name, JsonNode config, Map<String, String> env) {
+        Map<String, String> mine = secrets(config, env);
+        for (var other : registry.entrySet()) {
+            if (other.getKey().equals(name)) {
                 continue;
             }
-            Map<String, String> theirs;
-            try {
-                theirs = secrets(
-                        Fleet.readConfig(other.instance().dir()),
-                        other.instance().env());
-            } catch (AgentctlException unreadable) {
-                continue; // blocks only itself
-            }
             for (var e : mine.entrySet()) {
-                for (var t : theirs.entrySet()) {
+                for (var t : other.getValue().entrySet()) {
                     if (e.getValue().equals(t.getValue())) {
-                        throw AgentctlException.badInput(name + "'s " + e.getKey() + " is the one " + other.name()
+                        throw AgentctlException.badInput(name + "'s " + e.getKey() + " is the one " + other.getKey()
                                 + " uses (" + t.getKey() + "): two gateways on one token both fail (a Telegram bot"
                                 + " answers 409 Conflict to both); give " + name + " its own");
                     }
                 }
             }
         }
+    }
+
+    /** Every readable instance's channel secrets, by name (an unreadable instance blocks only itself). */
+    public static Map<String, Map<String, String>> registry(Fleet fleet) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Fleet.Loaded l : fleet.loadAll()) {
+            if (l.instance() == null) {
+                continue;
+            }
+            try {
+                out.put(
+                        l.name(),
+                        secrets(
+                                Fleet.readConfig(l.instance().dir()),
+                                l.instance().env()));
+            } catch (AgentctlException unreadable) {
+                // blocks only itself
+            }
+        }
+        return out;
     }
 }

@@ -91,14 +91,8 @@ public final class Migrator {
         Channels.requireUnique(fleet, name, m.config(), env);
         // placeholders the old config already had need values in .env, or nanobot refuses to start; they are not
         // taken from this shell's environment: the old config could name any variable of the operator's
-        List<String> needValues = new ArrayList<>();
-        java.util.regex.Matcher ph = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}")
-                .matcher(m.config().toString());
-        while (ph.find()) {
-            if (!env.containsKey(ph.group(1)) && !needValues.contains(ph.group(1))) {
-                needValues.add(ph.group(1));
-            }
-        }
+        List<String> needValues = new ArrayList<>(Placeholders.names(m.config()));
+        needValues.removeIf(env::containsKey);
         Instance instance = new Instance(
                 name,
                 fleet.instanceDir(name),

@@ -85,11 +85,6 @@ public final class NanobotConfigMigration {
         }
     }
 
-    /** Whether a config.json key holds a secret (apiKey, ...token, ...secret, ...password, authorization). */
-    public static boolean isSecret(String key) {
-        return isSecretKey(key);
-    }
-
     static boolean isSecretKey(String key) {
         String k = key.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
         if (k.endsWith("tokens")) return false; // maxTokens, maxCompletionTokens: counts, not secrets

@@ -6,6 +6,7 @@ import dev.agentctl.engine.EngineInfo;
 import dev.agentctl.fleet.Channels;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.fleet.NanobotConfigMigration;
 import dev.agentctl.spec.RuntimeRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +45,7 @@ public final class Doctor {
                 ""));
         runtime(out);
         Map<Integer, String> ports = new HashMap<>();
+        Map<String, Map<String, String>> tokens = Channels.registry(fleet);
         for (Fleet.Loaded l : fleet.loadAll()) {
             if (!names.isEmpty() && !names.contains(l.name())) {
                 continue;
@@ -53,7 +55,7 @@ public final class Doctor {
                         "files", l.name(), "fail", l.error(), "fix the file it names, or agentctl rm " + l.name()));
                 continue;
             }
-            instance(l.instance(), ports, out);
+            instance(l.instance(), ports, tokens, out);
         }
         for (Holds.Hold h : new Holds(fleet).stale()) {
             out.add(new Check(
@@ -85,7 +87,8 @@ public final class Doctor {
                                 "agentctl runtime build --force"));
     }
 
-    private void instance(Instance i, Map<Integer, String> ports, List<Check> out) {
+    private void instance(
+            Instance i, Map<Integer, String> ports, Map<String, Map<String, String>> tokens, List<Check> out) {
         String n = i.name();
         modes(i, out);
         String other = ports.putIfAbsent(i.port(), n);
@@ -101,14 +104,15 @@ public final class Doctor {
             out.add(new Check("keys", n, "fail", p, p.substring(p.lastIndexOf(": ") + 2)));
         }
         try {
-            Channels.requireUnique(fleet, n, Fleet.readConfig(i.dir()), i.env());
+            Channels.requireUnique(tokens, n, Fleet.readConfig(i.dir()), i.env());
         } catch (AgentctlException e) {
             out.add(new Check(
                     "tokens", n, "fail", e.getMessage(), "agentctl channel enable " + n + " CHANNEL --env VAR"));
         }
         JsonNode cfg = Fleet.readConfig(i.dir());
-        List<String> literal = new ArrayList<>();
-        literals(cfg, "", literal);
+        // what migrate would move into .env is what is written out in full
+        List<String> literal = List.copyOf(
+                NanobotConfigMigration.migrate(cfg, i.port()).moved().keySet());
         if (!literal.isEmpty()) {
             out.add(new Check(
                     "secrets",
@@ -152,21 +156,5 @@ public final class Doctor {
                 out.add(new Check("modes", i.name(), "warn", "cannot read the mode of " + e.getKey(), ""));
             }
         }
-    }
-
-    /** Paths of secret-looking keys whose value is written out instead of a ${VAR}. */
-    private static void literals(JsonNode n, String path, List<String> out) {
-        n.fields().forEachRemaining(e -> {
-            String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-            JsonNode v = e.getValue();
-            if (v.isTextual()
-                    && dev.agentctl.fleet.NanobotConfigMigration.isSecret(e.getKey())
-                    && !v.asText().isEmpty()
-                    && !v.asText().contains("${")) {
-                out.add(p);
-            } else if (v.isContainerNode()) {
-                literals(v, p, out);
-            }
-        });
     }
 }

@@ -45,7 +45,7 @@ public final class Journal {
         n.put("user", System.getProperty("user.name"));
         n.put("pid", ProcessHandle.current().pid());
         var words = n.putArray("command");
-        var instances = n.putArray("instances");
+        n.putArray("instances");
         List<String> known = fleet.instanceNames();
         boolean envValue = false;
         for (String a : args) {
@@ -57,13 +57,30 @@ public final class Journal {
             }
             envValue = a.equals("--env") || a.equals("-e");
             words.add(w);
-            if (known.contains(a) && !instances.toString().contains("\"" + a + "\"")) {
-                instances.add(a);
+            if (known.contains(a)) {
+                mention(n, a);
             }
         }
         n.put("exitCode", code);
         n.put("durationMs", took.toMillis());
         return n;
+    }
+
+    /** Records that a line's command concerned {@code instance} (once). */
+    public static void mention(ObjectNode line, String instance) {
+        if (!mentions(line, instance)) {
+            line.withArray("instances").add(instance);
+        }
+    }
+
+    /** Whether a line's command concerned {@code instance}. */
+    public static boolean mentions(JsonNode line, String instance) {
+        for (JsonNode i : line.path("instances")) {
+            if (i.asText().equals(instance)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The lines, oldest first, of the current file and its rotations. */

@@ -289,7 +289,7 @@ public final class Maintain {
                 if (l.instance() == null) {
                     continue;
                 }
-                Optional<Instant> newest = newest(dir, l.name());
+                Optional<Instant> newest = BackupCatalog.newest(dir, l.name()).map(BackupCatalog.Backup::createdAt);
                 if (newest.isEmpty() || !newest.get().plus(cfg.every()).isAfter(now)) {
                     due.add(l.instance());
                 } else {
@@ -362,16 +362,6 @@ public final class Maintain {
                     .orElseThrow();
             restoreTest(newest, items, conditions);
             state.lastRestoreTest = now.getEpochSecond();
-        }
-    }
-
-    private static Optional<Instant> newest(Path dir, String instance) {
-        try {
-            return BackupCatalog.list(dir, instance).backups().stream()
-                    .map(BackupCatalog.Backup::createdAt)
-                    .max(Comparator.naturalOrder());
-        } catch (IOException e) {
-            return Optional.empty();
         }
     }
 

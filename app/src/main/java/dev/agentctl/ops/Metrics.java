@@ -8,12 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code agentctl metrics}: the fleet in Prometheus's text exposition format (version 0.0.4), for node_exporter's
@@ -82,7 +80,7 @@ public final class Metrics {
                         inst,
                         r.uptimeSeconds());
             }
-            newest(fleet.backupsDir(), inst).ifPresent(b -> {
+            BackupCatalog.newest(fleet.backupsDir(), inst).ifPresent(b -> {
                 m.gauge(
                         "agentctl_backup_last_timestamp_seconds",
                         "When the newest backup was taken (Unix time).",
@@ -133,15 +131,6 @@ public final class Metrics {
                     fs.getUsableSpace());
         } catch (IOException ignored) {
             // no disk figures rather than no metrics
-        }
-    }
-
-    private static Optional<BackupCatalog.Backup> newest(Path dir, String instance) {
-        try {
-            return BackupCatalog.list(dir, instance).backups().stream()
-                    .max(Comparator.comparing(BackupCatalog.Backup::createdAt));
-        } catch (IOException e) {
-            return Optional.empty();
         }
     }
 

@@ -5,13 +5,12 @@ import dev.agentctl.AgentctlException;
 import dev.agentctl.fleet.Channels;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.fleet.Placeholders;
 import dev.agentctl.fleet.Providers;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What must hold before an instance's agent is started, because the real nanobot exits at once otherwise: its
@@ -19,7 +18,6 @@ import java.util.regex.Pattern;
  * to is set. {@code up} refuses an instance that fails, naming the variable and the command that sets it.
  */
 public final class Preflight {
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     /** Set in the container by agentctl itself, not by the .env. */
     private static final Set<String> PROVIDED = Set.of("GATEWAY_PORT");
 
@@ -40,12 +38,11 @@ public final class Preflight {
         }
         if (Providers.needsKey(i.provider())) {
             String raw = cfg.path("providers").path(i.provider()).path("apiKey").asText("");
-            Matcher m = PLACEHOLDER.matcher(raw);
             String fromEnv = "NANOBOT_PROVIDERS__" + i.provider().toUpperCase(java.util.Locale.ROOT) + "__API_KEY";
             boolean viaNanobotVariable =
                     raw.isEmpty() && !i.env().getOrDefault(fromEnv, "").isEmpty();
-            if (Channels.resolve(raw, i.env()).isEmpty() && !viaNanobotVariable) {
-                String key = m.find() ? m.group(1) : Providers.keyVariable(i.provider());
+            if (Placeholders.resolve(raw, i.env()).isEmpty() && !viaNanobotVariable) {
+                String key = Placeholders.first(raw).orElse(Providers.keyVariable(i.provider()));
                 out.add(key + " (the " + i.provider() + " API key) is not set for " + i.name() + ": agentctl set "
                         + i.name() + (raw.isEmpty() ? " --provider " + i.provider() : "") + " --env " + key);
             }
@@ -60,10 +57,10 @@ public final class Preflight {
             List<String> empty = new ArrayList<>();
             for (String field : c.secrets()) {
                 String raw = cfg.path("channels").path(ch).path(field).asText("");
-                Matcher m = PLACEHOLDER.matcher(raw);
-                String value = m.matches() ? i.env().getOrDefault(m.group(1), "") : raw;
+                Optional<String> var = Placeholders.whole(raw);
+                String value = var.isPresent() ? i.env().getOrDefault(var.get(), "") : raw;
                 if (value.isEmpty()) {
-                    empty.add(field + (m.matches() ? " (" + m.group(1) + " is empty)" : ""));
+                    empty.add(field + var.map(v -> " (" + v + " is empty)").orElse(""));
                 }
             }
             boolean fails = c.anyOf() ? empty.size() == c.secrets().size() : !empty.isEmpty();
@@ -73,7 +70,7 @@ public final class Preflight {
                         + c.variable(c.secrets().get(0)) + "=VALUE");
             }
         }
-        for (String var : placeholders(cfg)) {
+        for (String var : Placeholders.names(cfg)) {
             if (!PROVIDED.contains(var)
                     && !i.env().containsKey(var)
                     && out.stream().noneMatch(p -> p.startsWith(var + " "))) {
@@ -94,22 +91,7 @@ public final class Preflight {
         if (!all.isEmpty()) {
             throw AgentctlException.badInput(String.join("; ", all));
         }
-        instances.forEach(i -> Channels.requireUnique(fleet, i.name(), Fleet.readConfig(i.dir()), i.env()));
-    }
-
-    static Set<String> placeholders(JsonNode config) {
-        Set<String> vars = new LinkedHashSet<>();
-        collect(config, vars);
-        return vars;
-    }
-
-    private static void collect(JsonNode n, Set<String> vars) {
-        if (n.isTextual()) {
-            Matcher m = PLACEHOLDER.matcher(n.asText());
-            while (m.find()) {
-                vars.add(m.group(1));
-            }
-        }
-        n.forEach(child -> collect(child, vars));
+        var registry = Channels.registry(fleet); // read once for all of them
+        instances.forEach(i -> Channels.requireUnique(registry, i.name(), Fleet.readConfig(i.dir()), i.env()));
     }
 }

@@ -100,12 +100,15 @@ public final class Readiness {
     }
 
     private static void add(List<String> problems, String p) {
-        String clean = p.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
-        if (clean.length() > MAX_PROBLEM_CHARS) {
-            clean = clean.substring(0, MAX_PROBLEM_CHARS) + "...";
-        }
+        String clean = printable(p);
         if (!problems.contains(clean) && problems.size() < MAX_PROBLEMS) {
             problems.add(clean);
         }
+    }
+
+    /** Text an agent wrote, fit to show a person: control and format characters as ?, at most 200 characters. */
+    static String printable(String text) {
+        String clean = text.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
+        return clean.length() > MAX_PROBLEM_CHARS ? clean.substring(0, MAX_PROBLEM_CHARS) + "..." : clean;
     }
 }

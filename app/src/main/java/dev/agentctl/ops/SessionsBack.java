@@ -38,14 +38,13 @@ public final class SessionsBack {
      */
     private static java.util.Map<String, String> env(Instance i) {
         java.util.Map<String, String> env = new java.util.LinkedHashMap<>(i.env());
-        Preflight.placeholders(Fleet.readConfig(i.dir())).forEach(v -> env.putIfAbsent(v, ""));
+        dev.agentctl.fleet.Placeholders.names(Fleet.readConfig(i.dir())).forEach(v -> env.putIfAbsent(v, ""));
         return env;
     }
 
     /** The agent's last output line, printable and short: the text is the agent's. */
     static String last(String output) {
-        String l = output.strip().lines().reduce((a, b) -> b).orElse("").replaceAll("[\\p{Cntrl}\\p{Cf}]", "?");
-        return l.length() > 200 ? l.substring(0, 200) + "..." : l;
+        return Readiness.printable(output.strip().lines().reduce((a, b) -> b).orElse(""));
     }
 
     /** The instances that were running and are now stopped. Throws, naming the instance, when one move fails. */
@@ -61,7 +60,7 @@ public final class SessionsBack {
             Instance i = l.instance();
             if (i == null) {
                 throw AgentctlException.badInput("cannot carry the sessions of " + l.name() + " back: " + l.error()
-                        + "; nothing was rolled" + " back");
+                        + "; nothing was rolled back");
             }
             Optional<ContainerInfo> c = containers.find(i.name());
             if (c.isPresent() && c.get().state().wasRunning()) {
