@@ -90,8 +90,13 @@ public final class Maintain {
         if (!dryRun) {
             failures =
                     new Notifier(fleet.config().notifications(), fleet.config().name()).send(events);
-            state.conditions = new LinkedHashMap<>();
-            conditions.forEach((k, v) -> state.conditions.put(k, word(v)));
+            boolean nobodyTold = !events.isEmpty()
+                    && !failures.isEmpty()
+                    && failures.size() == fleet.config().notifications().targets();
+            if (!nobodyTold) { // else the same changes are sent again next run
+                state.conditions = new LinkedHashMap<>();
+                conditions.forEach((k, v) -> state.conditions.put(k, word(v)));
+            }
             state.lastRun = start.getEpochSecond();
             state.lastResult = ok ? "ok" : "needs attention";
             state.lastDurationMillis = took;

@@ -55,13 +55,16 @@ public final class SessionsBack {
         String image = builds.imageOf(cur);
         String mount = fleet.config().runtime().mountPath();
         String nanobot = fleet.config().runtime().command().get(0);
-        List<String> stopped = new ArrayList<>();
-        for (Fleet.Loaded l : fleet.loadAll()) {
-            Instance i = l.instance();
-            if (i == null) {
+        List<Instance> all = new ArrayList<>();
+        for (Fleet.Loaded l : fleet.loadAll()) { // every instance readable before anything is stopped
+            if (l.instance() == null) {
                 throw AgentctlException.badInput("cannot carry the sessions of " + l.name() + " back: " + l.error()
-                        + "; nothing was rolled back");
+                        + "; nothing was stopped or rolled back");
             }
+            all.add(l.instance());
+        }
+        List<String> stopped = new ArrayList<>();
+        for (Instance i : all) {
             Optional<ContainerInfo> c = containers.find(i.name());
             if (c.isPresent() && c.get().state().wasRunning()) {
                 progress.accept("stopping " + i.name());

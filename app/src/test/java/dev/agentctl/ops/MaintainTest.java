@@ -31,16 +31,21 @@ class MaintainTest extends FakeFleet {
     void aRunningInstanceAndAReceiver() throws IOException {
         engine.healthyAfter = Duration.ZERO;
         engine.startLog = List.of("✓ Channels enabled: websocket, mattermost", "✓ Health endpoint: http://x/health");
-        hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext("/hook", ex -> {
+        hook = receiver(0);
+        settings("");
+        ok("create", "a", "--env", "OPENAI_API_KEY=sk-a");
+        ok("up");
+    }
+
+    HttpServer receiver(int port) throws IOException {
+        HttpServer h = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        h.createContext("/hook", ex -> {
             received.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             ex.sendResponseHeaders(204, -1);
             ex.close();
         });
-        hook.start();
-        settings("");
-        ok("create", "a", "--env", "OPENAI_API_KEY=sk-a");
-        ok("up");
+        h.start();
+        return h;
     }
 
     @AfterEach
@@ -206,6 +211,25 @@ class MaintainTest extends FakeFleet {
         Cli.Result r = maintain();
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("notify");
+    }
+
+    @Test
+    void aChangeNoTargetReceivedIsSentAgainOnceOneCan() throws IOException {
+        Path yaml = root.resolve("fleet.yaml");
+        write(yaml, read(yaml).replace("  backoff: 0s\n", "  backoff: 0s\n  disk:\n    warn: 1\n    critical: 1\n"));
+        int port = hook.getAddress().getPort();
+        hook.stop(0);
+        assertThat(maintain().code()).isEqualTo(4);
+        assertThat(received).isEmpty();
+        hook = receiver(port);
+        maintain();
+        assertThat(received.stream().filter(m -> m.contains("critical at 1%")).count())
+                .as("sent once the receiver is back")
+                .isEqualTo(1);
+        maintain();
+        assertThat(received.stream().filter(m -> m.contains("critical at 1%")).count())
+                .as("and not again")
+                .isEqualTo(1);
     }
 
     List<Path> archives() throws IOException {
