@@ -161,6 +161,25 @@ public final class BackupWriter {
     }
 
     public Result write(Path instanceDir, Path backupsDir, Metadata meta, Quiescer quiescer) throws IOException {
+        return write(instanceDir, backupsDir, meta, quiescer, null);
+    }
+
+    /** Where the archives of an instance's sessions are: beside its backups, never listed or pruned as one. */
+    public static Path sessionsFolder(Path backupsDir, String instance) {
+        return backupsDir.resolve(instance).resolve(Manifest.SESSIONS);
+    }
+
+    /**
+     * An archive of only {@code files} (paths relative to the instance folder) and the folders above them, in
+     * {@link #sessionsFolder}, named {@code <name>-sessions-<time>}; its manifest says {@code contents: sessions}.
+     */
+    public Result writeSessions(Path instanceDir, Path backupsDir, Metadata meta, Quiescer quiescer, Set<String> files)
+            throws IOException {
+        return write(instanceDir, backupsDir, meta, quiescer, java.util.Objects.requireNonNull(files));
+    }
+
+    private Result write(Path instanceDir, Path backupsDir, Metadata meta, Quiescer quiescer, Set<String> only)
+            throws IOException {
         String instance = meta.instance();
         if (instance == null || !NAME.matcher(instance).matches()) {
             throw new IllegalArgumentException("bad instance name for a backup: '" + instance + "'");
@@ -170,12 +189,17 @@ public final class BackupWriter {
         }
         Instant createdAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Path dir = archiveFolder(backupsDir, instance);
+        String base = instance;
+        if (only != null) {
+            dir = archiveFolder(dir, Manifest.SESSIONS);
+            base = instance + "-" + Manifest.SESSIONS;
+        }
         removeStalePartials(dir);
 
-        String name = archiveName(instance, createdAt);
+        String name = archiveName(base, createdAt);
         for (int n = 2; Files.exists(dir.resolve(name), NOFOLLOW); n++) {
             // a second backup within the same second (rm right after backup): a name of its own
-            name = archiveName(instance, createdAt).replace(compression.suffix(), "-" + n + compression.suffix());
+            name = archiveName(base, createdAt).replace(compression.suffix(), "-" + n + compression.suffix());
         }
         Path archive = dir.resolve(name);
         Path sidecar = sidecarOf(archive);
@@ -199,7 +223,7 @@ public final class BackupWriter {
         try (channel;
                 FileLock lock = channel.tryLock();
                 Snapshot snap = new Snapshot(
-                        instanceDir.getParent(), instanceDir.getFileName().toString(), staging)) {
+                        instanceDir.getParent(), instanceDir.getFileName().toString(), staging, scope(only))) {
             if (lock == null) throw new IOException(partial + " is locked by another backup run");
             snap.pass();
             Duration held = held(snap, quiescer);
@@ -213,7 +237,8 @@ public final class BackupWriter {
                     createdAt,
                     meta.agentVersion(),
                     meta.sessionLayout(),
-                    snap.items().stream().map(Snapshot.Item::entry).toList());
+                    snap.items().stream().map(Snapshot.Item::entry).toList(),
+                    only == null ? null : Manifest.SESSIONS);
             Written w = writeArchive(channel, snap, manifest, createdAt);
             channel.force(true);
 
@@ -246,6 +271,30 @@ public final class BackupWriter {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             throw new IOException("backup of instance " + instance + " failed: " + describe(e), e);
         }
+    }
+
+    /** Everything, or only the given files and the folders on their way. */
+    private static Snapshot.Scope scope(Set<String> only) {
+        if (only == null) {
+            return Snapshot.Scope.ALL;
+        }
+        Set<String> dirs = new java.util.HashSet<>();
+        for (String f : only) {
+            for (int i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) {
+                dirs.add(f.substring(0, i));
+            }
+        }
+        return new Snapshot.Scope() {
+            @Override
+            public boolean enter(String d) {
+                return dirs.contains(d);
+            }
+
+            @Override
+            public boolean take(String path) {
+                return only.contains(path);
+            }
+        };
     }
 
     /** The second pass while the instance is held; the hold is always released. Returns how long it was held. */

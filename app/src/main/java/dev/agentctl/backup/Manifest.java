@@ -27,7 +27,8 @@ public record Manifest(
         Instant createdAt,
         String agentVersion,
         String sessionLayout,
-        List<FileEntry> files) {
+        List<FileEntry> files,
+        String contents) {
 
     /** Written by this agentctl: the manifest comes first. */
     public static final int FORMAT_VERSION = 2;
@@ -42,6 +43,40 @@ public record Manifest(
 
     public Manifest {
         files = List.copyOf(files);
+    }
+
+    /** A backup of the whole instance ({@code contents} null). */
+    public Manifest(
+            int formatVersion,
+            String agentctlVersion,
+            String instance,
+            Integer port,
+            String model,
+            String runtimeBuild,
+            Instant createdAt,
+            String agentVersion,
+            String sessionLayout,
+            List<FileEntry> files) {
+        this(
+                formatVersion,
+                agentctlVersion,
+                instance,
+                port,
+                model,
+                runtimeBuild,
+                createdAt,
+                agentVersion,
+                sessionLayout,
+                files,
+                null);
+    }
+
+    /** {@code contents} of an archive of some of an instance's sessions, which {@code restore} refuses. */
+    public static final String SESSIONS = "sessions";
+
+    /** Whether this is an archive of sessions ({@code agentctl sessions archive}), not a backup of an instance. */
+    public boolean sessionsOnly() {
+        return SESSIONS.equals(contents);
     }
 
     public enum Type {
@@ -107,6 +142,7 @@ public record Manifest(
         root.put("createdAt", createdAt.toString());
         if (agentVersion != null) root.put("agentVersion", agentVersion);
         if (sessionLayout != null) root.put("sessionLayout", sessionLayout);
+        if (contents != null) root.put("contents", contents);
         root.put("entries", entryCount());
         root.put("bytes", byteCount());
         ArrayNode list = root.putArray("files");
@@ -174,7 +210,8 @@ public record Manifest(
                 instant(root, "createdAt"),
                 text(root, "agentVersion"),
                 text(root, "sessionLayout"),
-                files);
+                files,
+                text(root, "contents"));
     }
 
     private static String text(JsonNode n, String field) {

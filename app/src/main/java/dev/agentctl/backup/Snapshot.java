@@ -48,18 +48,44 @@ final class Snapshot implements Closeable {
         }
     }
 
+    /** Which part of the folder is taken: a folder is walked only when entered, a file or link only when taken. */
+    interface Scope {
+        boolean enter(String dir);
+
+        boolean take(String path);
+
+        Scope ALL = new Scope() {
+            @Override
+            public boolean enter(String dir) {
+                return true;
+            }
+
+            @Override
+            public boolean take(String path) {
+                return true;
+            }
+        };
+    }
+
     private final Path parent;
     private final String name;
     private final Path staging;
+    private final Scope scope;
     private final Map<String, Item> items = new TreeMap<>();
     private final Set<String> warnings = new java.util.LinkedHashSet<>();
     private long bytesRead;
 
     /** A snapshot of {@code parent/name} (a folder that is not a link), kept in {@code staging} (made here). */
     Snapshot(Path parent, String name, Path staging) throws IOException {
+        this(parent, name, staging, Scope.ALL);
+    }
+
+    /** As above, of only what {@code scope} takes. */
+    Snapshot(Path parent, String name, Path staging, Scope scope) throws IOException {
         this.parent = parent;
         this.name = name;
         this.staging = staging;
+        this.scope = scope;
         Files.createDirectories(staging);
         Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
         // the copy and then the archive must both fit: half the free space, and never more than restore accepts
@@ -122,8 +148,8 @@ final class Snapshot implements Closeable {
                         + " files and folders, more than a restore accepts");
             }
             PosixFileAttributes a = dir.stat(child).orElse(null);
-            if (a == null) {
-                continue; // gone between list and look
+            if (a == null || !(a.isDirectory() ? scope.enter(path) : scope.take(path))) {
+                continue; // gone between list and look, or not wanted
             }
             Item old = items.get(path);
             if (old != null && old.type() != kind(a)) {

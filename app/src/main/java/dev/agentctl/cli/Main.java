@@ -35,6 +35,7 @@ import picocli.CommandLine.ScopeType;
             LogsCommand.class,
             ExecCommand.class,
             BackupCommand.class,
+            SessionsCommand.class,
             RestoreCommand.class,
             MigrateCommand.class,
             MaintainCommand.class,

@@ -56,6 +56,13 @@ final class SetCommand extends BaseCommand {
     @Option(names = "--api-base", paramLabel = "URL", description = "The provider's API URL.")
     String apiBase;
 
+    @Option(
+            names = "--sessions-budget",
+            paramLabel = "SIZE",
+            description = "What its config/ and workspace/ may hold (2g) before maintain archives its oldest"
+                    + " sessions; 'default': fleet.yaml's sessions.budget.")
+    String sessionsBudget;
+
     @Mixin
     EnvOptions env;
 
@@ -74,11 +81,12 @@ final class SetCommand extends BaseCommand {
                 new LinkedHashSet<>(unset),
                 bind,
                 provider,
-                apiBase);
+                apiBase,
+                sessionsBudget);
         if (change.isEmpty()) {
             throw AgentctlException.badInput(
                     "nothing to change: give --model, --port, --cpus, --memory, --soul, --bind, --provider, --api-base,"
-                            + " --env or --unset");
+                            + " --sessions-budget, --env or --unset");
         }
         Fleet fleet = fleet();
         Instance i;

@@ -242,7 +242,7 @@ public final class Fleet {
         String model = cfg.path("agents").path("defaults").path("model").asText("");
         Path settingsFile = dir.resolve(Instance.SETTINGS);
         StrictYaml s = StrictYaml.parse(settingsFile.toString(), readOwnFile(settingsFile))
-                .allow("soul", "provider", "created", "resources", "bind", "security");
+                .allow("soul", "provider", "created", "resources", "bind", "security", "sessions");
         StrictYaml res = s.map("resources").allow("cpus", "memory", "pids");
         String cpus = res.string("cpus", null);
         String memory = res.string("memory", null);
@@ -250,6 +250,15 @@ public final class Fleet {
             Validate.memory(memory);
         }
         String pids = res.string("pids", null);
+        StrictYaml sessions = s.map("sessions").allow("budget");
+        String budget = sessions.string("budget", null);
+        if (budget != null) {
+            try {
+                Validate.size("sessions.budget", budget);
+            } catch (AgentctlException e) {
+                throw AgentctlException.badInput(sessions.where("budget") + ": " + e.getMessage());
+            }
+        }
         String bind = s.string("bind", null);
         Security security = s.has("security")
                 ? FleetConfig.security(s.map("security"), config.defaults().security())
@@ -269,7 +278,8 @@ public final class Fleet {
                 bind == null ? null : Validate.bind(bind),
                 security,
                 EnvFile.read(dir.resolve(Instance.ENV)),
-                Hashing.sha256Hex(configBytes).substring(0, 16));
+                Hashing.sha256Hex(configBytes).substring(0, 16),
+                budget);
     }
 
     /** config/config.json of an instance folder: a regular file (never a link), at most {@link #MAX_CONFIG_BYTES}. */

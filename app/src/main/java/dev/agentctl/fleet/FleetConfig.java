@@ -16,7 +16,15 @@ public record FleetConfig(
         String network,
         Backups backups,
         Maintain maintain,
-        Notify notifications) {
+        Notify notifications,
+        Sessions sessions) {
+
+    /**
+     * What {@code maintain} keeps of each instance's conversations: sessions idle longer than {@code archiveAfter}
+     * are archived, and while an instance's files hold more than {@code budgetBytes}, its oldest sessions are too.
+     * Either is null when off (the default).
+     */
+    public record Sessions(java.time.Duration archiveAfter, Long budgetBytes) {}
 
     public record Runtime(
             String image,
@@ -103,7 +111,7 @@ public record FleetConfig(
 
     public static FleetConfig parse(String fileName, String text) {
         StrictYaml y = StrictYaml.parse(fileName, text)
-                .allow("name", "runtime", "defaults", "ports", "network", "backups", "maintain", "notify");
+                .allow("name", "runtime", "defaults", "ports", "network", "backups", "maintain", "notify", "sessions");
         String name = Validate.fleetName(y.string("name", "nanobot"), y.where("name"));
 
         StrictYaml r = y.map("runtime")
@@ -215,8 +223,25 @@ public record FleetConfig(
         StrictYaml n = y.map("notify").allow("json", "text", "slack", "command");
         Notify notify = new Notify(urls(n, "json"), urls(n, "text"), urls(n, "slack"), n.string("command", null));
 
+        StrictYaml se = y.map("sessions").allow("archiveAfter", "budget");
+        String budget = se.string("budget", null);
+        Long budgetBytes;
+        try {
+            budgetBytes = budget == null ? null : Validate.size("sessions.budget", budget);
+        } catch (AgentctlException e) {
+            throw AgentctlException.badInput(se.where("budget") + ": " + e.getMessage());
+        }
+        Sessions sessions = new Sessions(period(se, "archiveAfter", null), budgetBytes);
         return new FleetConfig(
-                name, runtime, defaults, ports, y.string("network", name + "-net"), backups, maintain, notify);
+                name,
+                runtime,
+                defaults,
+                ports,
+                y.string("network", name + "-net"),
+                backups,
+                maintain,
+                notify,
+                sessions);
     }
 
     private static java.time.Duration backoff(StrictYaml m) {

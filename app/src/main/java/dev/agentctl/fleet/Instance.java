@@ -23,7 +23,8 @@ public record Instance(
         String bind,
         Security security,
         Map<String, String> env,
-        String configDigest) {
+        String configDigest,
+        String sessionsBudget) {
 
     public static final String CONFIG_JSON = "config/config.json";
     public static final String SETTINGS = "instance.yaml";
@@ -57,6 +58,13 @@ public record Instance(
 
     public String effectiveBind(FleetConfig fleet) {
         return bind != null ? bind : fleet.defaults().bind();
+    }
+
+    /** The most its config/ and workspace/ may hold before maintain archives its oldest sessions; null: none. */
+    public Long effectiveSessionsBudget(FleetConfig fleet) {
+        return sessionsBudget != null
+                ? Long.valueOf(Validate.size("sessions.budget", sessionsBudget))
+                : fleet.sessions().budgetBytes();
     }
 
     public Security effectiveSecurity(FleetConfig fleet) {

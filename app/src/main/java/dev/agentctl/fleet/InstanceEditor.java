@@ -29,11 +29,13 @@ public final class InstanceEditor {
             Set<String> unset,
             String bind,
             String provider,
-            String apiBase) {
+            String apiBase,
+            String sessionsBudget) {
 
         /** Only a new port (restore and trash restore move an instance off a taken one). */
         public static Change port(int port) {
-            return new Change(null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null, null, null);
+            return new Change(
+                    null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null, null, null, null);
         }
 
         public boolean isEmpty() {
@@ -46,7 +48,8 @@ public final class InstanceEditor {
                     && unset.isEmpty()
                     && bind == null
                     && provider == null
-                    && apiBase == null;
+                    && apiBase == null
+                    && sessionsBudget == null;
         }
     }
 
@@ -76,6 +79,16 @@ public final class InstanceEditor {
             memory = c.memory();
         }
         String provider = c.provider() == null ? cur.provider() : Validate.provider(c.provider());
+        String budget = cur.sessionsBudget();
+        if (c.sessionsBudget() != null) {
+            // "default": the fleet's sessions.budget again
+            budget = c.sessionsBudget().equals("default")
+                    ? null
+                    : c.sessionsBudget().trim();
+            if (budget != null) {
+                Validate.size("--sessions-budget", budget);
+            }
+        }
         String apiBase = c.apiBase() == null ? null : Validate.apiBase(c.apiBase());
         Souls.Soul soul = c.soul() == null ? null : Souls.resolve(fleet, c.soul());
         Map<String, String> env = new LinkedHashMap<>(cur.env());
@@ -102,7 +115,8 @@ public final class InstanceEditor {
                 bind,
                 cur.security(),
                 env,
-                cur.configDigest());
+                cur.configDigest(),
+                budget);
         ObjectNode cfg = ConfigJson.read(cur.dir());
         boolean configChanged =
                 port != cur.port() || !model.equals(cur.model()) || c.provider() != null || apiBase != null;

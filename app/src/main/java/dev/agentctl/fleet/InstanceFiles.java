@@ -34,6 +34,9 @@ public final class InstanceFiles {
                 y.append("  pids: ").append(i.pids()).append('\n');
             }
         }
+        if (i.sessionsBudget() != null) {
+            y.append("sessions:\n  budget: ").append(quote(i.sessionsBudget())).append('\n');
+        }
         if (i.bind() != null) {
             y.append("bind: ").append(quote(i.bind())).append('\n');
         }

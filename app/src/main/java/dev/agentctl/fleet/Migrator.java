@@ -107,7 +107,8 @@ public final class Migrator {
                 null,
                 null,
                 env,
-                "");
+                "",
+                null);
         List<String> skipped = new ArrayList<>();
         scaffolder.install(
                 instance,

@@ -94,7 +94,8 @@ public final class Scaffolder {
                 bind,
                 null,
                 env,
-                "");
+                "",
+                null);
         return install(
                 instance,
                 dir -> {

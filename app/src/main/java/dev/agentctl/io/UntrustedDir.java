@@ -406,6 +406,51 @@ public final class UntrustedDir implements Closeable {
         }
     }
 
+    /**
+     * The real sub-folder {@code name}, made (owner-only, owned by {@code uid} when that is not -1) when there is
+     * none: prepared in the trusted folder and renamed in, since no folder is ever made by name inside the tree.
+     */
+    public UntrustedDir ensureDir(String name, int uid) throws IOException {
+        checkName(name);
+        if (stat(name).isEmpty()) {
+            Path tmp = Files.createTempDirectory(
+                    staging,
+                    ".agentctl-dir-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            try {
+                if (uid >= 0) {
+                    Files.setAttribute(tmp, "unix:uid", uid, NOFOLLOW);
+                    Files.setAttribute(tmp, "unix:gid", uid, NOFOLLOW);
+                }
+                placeNew(name, tmp);
+                tmp = null;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // made meanwhile: opened below, and refused there unless a real folder
+            } finally {
+                if (tmp != null) {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+        }
+        return dir(name);
+    }
+
+    /**
+     * Renames {@code trusted} (a file or folder in a folder only agentctl writes to, on the same file system) into
+     * this folder as {@code name}; refused when {@code name} is already there.
+     */
+    public void placeNew(String name, Path trusted) throws IOException {
+        checkName(name);
+        if (stat(name).isPresent()) {
+            throw new java.nio.file.FileAlreadyExistsException(
+                    where.resolve(name).toString());
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(trusted.getParent())) {
+            ((SecureDirectoryStream<Path>) s).move(trusted.getFileName(), dir, Path.of(name));
+        }
+    }
+
     /** Renames an entry within this folder (the entry itself, never what a link points at). */
     public void rename(String from, String to) throws IOException {
         checkName(from);

@@ -166,20 +166,7 @@ public final class BackupService {
         try {
             fleet.requireRealFolder(name);
             Optional<ContainerInfo> c = containers == null ? Optional.empty() : containers.find(name);
-            String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME))
-                    .orElse(RuntimeRef.current(fleet).id());
-            // the agent that wrote the data, and so where its sessions are
-            com.fasterxml.jackson.databind.JsonNode build =
-                    RuntimeRef.info(fleet.runtimeDir().resolve(runtime));
-            String agentVersion = build.path("agentVersion").asText("");
-            BackupWriter.Metadata meta = new BackupWriter.Metadata(
-                    name,
-                    i == null ? null : i.port(),
-                    i == null ? null : i.model(),
-                    runtime,
-                    Version.get(),
-                    agentVersion.isEmpty() ? null : agentVersion,
-                    agentVersion.isEmpty() ? null : build.path("sessionLayout").asText(null));
+            BackupWriter.Metadata meta = metadata(fleet, name, i, c);
             Path dir = fleet.instanceDir(name);
             BackupWriter.Result r = new BackupWriter(
                             java.time.Clock.systemUTC(),
@@ -210,6 +197,26 @@ public final class BackupService {
             // one instance's tree must not take the others' backups down with it
             return new Report(name, null, 0, 0, 0, null, mode, "its files could not be read (" + e + ")", List.of());
         }
+    }
+
+    /**
+     * What a manifest says about the instance besides its files: the runtime its container runs (else the current
+     * one), and so the agent that wrote the data and where it keeps its sessions. {@code i} null: unreadable settings.
+     */
+    static BackupWriter.Metadata metadata(Fleet fleet, String name, Instance i, Optional<ContainerInfo> c) {
+        String runtime = c.map(x -> x.label(ContainerSpec.LABEL_RUNTIME))
+                .orElse(RuntimeRef.current(fleet).id());
+        com.fasterxml.jackson.databind.JsonNode build =
+                RuntimeRef.info(fleet.runtimeDir().resolve(runtime));
+        String agentVersion = build.path("agentVersion").asText("");
+        return new BackupWriter.Metadata(
+                name,
+                i == null ? null : i.port(),
+                i == null ? null : i.model(),
+                runtime,
+                Version.get(),
+                agentVersion.isEmpty() ? null : agentVersion,
+                agentVersion.isEmpty() ? null : build.path("sessionLayout").asText(null));
     }
 
     /** Whether this backup pauses or stops the container: only a running one, and never online. */

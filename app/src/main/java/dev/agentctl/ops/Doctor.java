@@ -2,11 +2,14 @@ package dev.agentctl.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentctl.AgentctlException;
+import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.engine.EngineInfo;
 import dev.agentctl.fleet.Channels;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.NanobotConfigMigration;
+import dev.agentctl.fleet.Ports;
 import dev.agentctl.spec.RuntimeRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +47,9 @@ public final class Doctor {
                 "Docker " + info.serverVersion() + " (API " + info.apiVersion() + ")",
                 ""));
         runtime(out);
+        FleetContainers.Observed seen = containers.observe();
+        Map<String, StatusReport.Row> rows = new HashMap<>();
+        StatusReport.collect(fleet, containers, names, false).forEach(r -> rows.put(r.name(), r));
         Map<Integer, String> ports = new HashMap<>();
         Map<String, Map<String, String>> tokens = Channels.registry(fleet);
         for (Fleet.Loaded l : fleet.loadAll()) {
@@ -56,6 +62,7 @@ public final class Doctor {
                 continue;
             }
             instance(l.instance(), ports, tokens, out);
+            running(l.instance(), seen.byInstance().get(l.name()), rows.get(l.name()), out);
         }
         for (Holds.Hold h : new Holds(fleet).stale()) {
             out.add(new Check(
@@ -66,7 +73,81 @@ public final class Doctor {
                             + h.mode().name().toLowerCase() + "d for a backup",
                     "agentctl status (gives it back)"));
         }
+        for (String left : Leftovers.found(fleet, seen)) {
+            out.add(new Check("leftovers", "-", "warn", left, "any agentctl command that changes the fleet tidies it"));
+        }
+        disk(out);
         return out;
+    }
+
+    /** The container against the files: its published port, its drift, and a port taken on the host. */
+    private void running(Instance i, ContainerInfo c, StatusReport.Row row, List<Check> out) {
+        String n = i.name();
+        if (c != null && c.running()) {
+            if (c.ports().stream().noneMatch(p -> p.hostPort() == i.port())) {
+                out.add(new Check(
+                        "port",
+                        n,
+                        "fail",
+                        "its container publishes "
+                                + (c.ports().isEmpty()
+                                        ? "no port"
+                                        : c.ports().stream()
+                                                .map(p -> p.hostIp() + ":" + p.hostPort())
+                                                .toList())
+                                + ", its files say " + i.port(),
+                        "agentctl up " + n));
+            }
+        } else if (row != null
+                && !StatusReport.STOPPED.equals(row.state())
+                && Ports.listening(i.effectiveBind(fleet.config()), i.port())) {
+            out.add(new Check(
+                    "port",
+                    n,
+                    "fail",
+                    "port " + i.port() + " on " + i.effectiveBind(fleet.config())
+                            + " is in use by another program: up would fail",
+                    "stop that program, or agentctl set " + n + " --port P"));
+        }
+        List<String> drift = row == null
+                ? List.of()
+                : row.pending().stream()
+                        .filter(p -> !p.startsWith("agentctl up"))
+                        .toList();
+        if (c != null && !drift.isEmpty()) {
+            out.add(new Check(
+                    "drift",
+                    n,
+                    "warn",
+                    "its container differs from its files: " + String.join(", ", drift),
+                    "agentctl up " + n));
+        }
+    }
+
+    /** The file system of the fleet root against maintain.disk's thresholds. */
+    private void disk(List<Check> out) {
+        FleetConfig.Maintain cfg = fleet.config().maintain();
+        try {
+            java.nio.file.FileStore fs = Files.getFileStore(fleet.root());
+            long total = fs.getTotalSpace();
+            int used = total <= 0 ? 0 : (int) Math.round(100.0 * (total - fs.getUsableSpace()) / total);
+            String msg = fleet.root() + ": " + used + "% used, " + fs.getUsableSpace() + " bytes free";
+            String status = used >= cfg.diskCritical() ? "fail" : used >= cfg.diskWarn() ? "warn" : "ok";
+            out.add(new Check(
+                    "disk",
+                    "-",
+                    status,
+                    msg
+                            + (status.equals("ok")
+                                    ? ""
+                                    : " (warns at " + cfg.diskWarn() + "%, critical at " + cfg.diskCritical() + "%)"),
+                    status.equals("ok")
+                            ? ""
+                            : "agentctl backup prune; agentctl sessions archive --all --older-than 30d"));
+        } catch (IOException e) {
+            out.add(new Check(
+                    "disk", "-", "warn", "cannot read the disk of " + fleet.root() + ": " + e.getMessage(), ""));
+        }
     }
 
     private void runtime(List<Check> out) {

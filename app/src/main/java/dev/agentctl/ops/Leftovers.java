@@ -27,7 +27,53 @@ public final class Leftovers {
     private static final Pattern STAGING = Pattern.compile("\\.([a-z][a-z0-9-]*)\\.restore-\\d+");
     private static final Pattern ASIDE = Pattern.compile("\\.([a-z][a-z0-9-]*)\\.old-\\d+");
 
+    /** The staging folder of an interrupted {@code sessions restore}, inside an instance folder. */
+    private static final Pattern SESSIONS_STAGING = Pattern.compile("\\.sessions-restore\\.restore-\\d+");
+
     private Leftovers() {}
+
+    /**
+     * What the next run holding the lock would put right, one line each, changing nothing ({@code doctor}). {@code
+     * seen} null: containers are not looked at.
+     */
+    public static List<String> found(Fleet fleet, FleetContainers.Observed seen) {
+        List<String> out = new ArrayList<>();
+        for (Path p : children(fleet.instancesDir())) {
+            String n = p.getFileName().toString();
+            if (CREATE.matcher(n).matches()
+                    || STAGING.matcher(n).matches()
+                    || ASIDE.matcher(n).matches()) {
+                out.add(p + ", left by an interrupted create or restore");
+            } else if (!n.startsWith(".")) {
+                children(p).stream()
+                        .filter(c -> SESSIONS_STAGING
+                                .matcher(c.getFileName().toString())
+                                .matches())
+                        .forEach(c -> out.add(c + ", left by an interrupted sessions restore"));
+            }
+        }
+        for (Path p : children(fleet.runtimeDir())) {
+            String n = p.getFileName().toString();
+            if (n.endsWith(".partial") || (n.startsWith(".context-") && n.endsWith(".tar"))) {
+                out.add(p + ", left by an interrupted runtime build");
+            }
+        }
+        if (seen != null) {
+            seen.leftovers().forEach(c -> out.add("container " + c.name() + ", left by an interrupted recreate"));
+        }
+        return out;
+    }
+
+    private static List<Path> children(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
 
     /** Folders and files on disk; call with the fleet lock held. */
     public static List<String> onDisk(Fleet fleet) {
@@ -41,6 +87,15 @@ public final class Leftovers {
                     if (CREATE.matcher(n).matches() || STAGING.matcher(n).matches()) {
                         AtomicFiles.deleteTree(p);
                         done.add("removed " + p + ", left by an interrupted create or restore");
+                    } else if (!n.startsWith(".") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        for (Path c : children(p)) {
+                            if (SESSIONS_STAGING
+                                    .matcher(c.getFileName().toString())
+                                    .matches()) {
+                                AtomicFiles.deleteTree(c);
+                                done.add("removed " + c + ", left by an interrupted sessions restore");
+                            }
+                        }
                     } else if (aside.matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                         String name = aside.group(1);
                         if (!fleet.exists(name)) {

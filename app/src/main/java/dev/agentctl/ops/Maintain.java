@@ -80,6 +80,7 @@ public final class Maintain {
         List<Notifier.Event> events = new ArrayList<>();
         phase("health", items, conditions, () -> heal(state, dryRun, items, conditions, events));
         phase("backup", items, conditions, () -> backups(state, dryRun, items, conditions));
+        phase("sessions", items, conditions, () -> sessions(dryRun, items, conditions));
         phase("disk", items, conditions, () -> disks(items, conditions));
         phase("runtime", items, conditions, () -> runtime(items));
         carryOver(state.conditions, conditions, items);
@@ -358,6 +359,9 @@ public final class Maintain {
         }
         if (!dryRun) {
             state.verifyCursor = Math.floorMod(state.verifyCursor + 1, archives.size());
+            String instance = one.getParent().getFileName().toString();
+            state.verifyOk.put(instance, v.ok());
+            state.verifyAt.put(instance, now.getEpochSecond());
         }
         if (!dryRun
                 && now.getEpochSecond() - state.lastRestoreTest
@@ -450,6 +454,80 @@ public final class Maintain {
                 }
             } catch (IOException ex) {
                 items.add(new Item("disk", e.getKey(), "warn", "cannot read " + p + ": " + ex.getMessage()));
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------- sessions
+
+    /** A session active within this long is never archived to keep a budget: the agent may be in it. */
+    static final Duration ACTIVE = Duration.ofHours(1);
+
+    /**
+     * sessions.archiveAfter and sessions.budget: idle sessions are archived, then, while an instance's files hold
+     * more than the budget, its oldest sessions (none active within the last hour); what is still over is a warning.
+     */
+    private void sessions(boolean dryRun, List<Item> items, Map<String, Item> conditions) {
+        FleetConfig.Sessions cfg = fleet.config().sessions();
+        Instant now = clock.instant();
+        SessionService service = new SessionService(fleet, containers);
+        for (Fleet.Loaded l : fleet.loadAll()) {
+            Instance i = l.instance();
+            if (i == null) {
+                continue; // the health phase names it
+            }
+            Long budget = i.effectiveSessionsBudget(fleet.config());
+            if (cfg.archiveAfter() == null && budget == null) {
+                continue;
+            }
+            try {
+                dev.agentctl.fleet.SessionFiles.Listing list = dev.agentctl.fleet.SessionFiles.list(i.dir());
+                List<dev.agentctl.fleet.SessionFiles.Session> chosen = new ArrayList<>(
+                        cfg.archiveAfter() == null ? List.of() : SessionService.idle(list, cfg.archiveAfter(), now));
+                long over = budget == null
+                        ? 0
+                        : dev.agentctl.fleet.SessionFiles.usage(i.dir())
+                                - budget
+                                - chosen.stream().mapToLong(x -> x.bytes()).sum();
+                for (var x : list.sessions()) { // oldest first
+                    if (over <= 0) {
+                        break;
+                    }
+                    if (!chosen.contains(x) && x.lastActivity().isBefore(now.minus(ACTIVE))) {
+                        chosen.add(x);
+                        over -= x.bytes();
+                    }
+                }
+                long bytes = chosen.stream().mapToLong(x -> x.bytes()).sum();
+                if (dryRun) {
+                    if (!chosen.isEmpty()) {
+                        items.add(new Item(
+                                "sessions",
+                                i.name(),
+                                "done",
+                                "would archive " + chosen.size() + " session(s), " + bytes + " bytes"));
+                    }
+                } else if (!chosen.isEmpty()) {
+                    SessionService.Archived a = service.archive(i, chosen);
+                    items.add(new Item(
+                            "sessions",
+                            i.name(),
+                            "done",
+                            "archived " + a.sessions() + " session(s), " + a.bytes() + " bytes, into " + a.archive()));
+                }
+                if (over > 0) {
+                    Item it = new Item(
+                            "sessions",
+                            i.name(),
+                            "warn",
+                            "its files hold " + (budget + over) + " bytes, over its sessions.budget of "
+                                    + budget + " even without the sessions agentctl may archive"
+                                    + " (see agentctl sessions " + i.name() + ")");
+                    items.add(it);
+                    conditions.put(i.name() + " budget", it);
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(items, conditions, "sessions", i.name(), "archiving sessions failed: " + e.getMessage());
             }
         }
     }

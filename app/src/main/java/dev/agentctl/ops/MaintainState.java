@@ -26,6 +26,10 @@ public final class MaintainState {
     public Map<String, String> conditions = new LinkedHashMap<>();
 
     public int verifyCursor;
+    /** instance -> whether the archive of it verified last time maintain verified one, and when (epoch seconds) */
+    public Map<String, Boolean> verifyOk = new LinkedHashMap<>();
+
+    public Map<String, Long> verifyAt = new LinkedHashMap<>();
     /** epoch seconds */
     public long lastRestoreTest;
 

@@ -2,6 +2,7 @@ package dev.agentctl.ops;
 
 import dev.agentctl.backup.BackupCatalog;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.fleet.SessionFiles;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -80,6 +81,7 @@ public final class Metrics {
                         inst,
                         r.uptimeSeconds());
             }
+            files(m, fleet.instanceDir(inst), inst);
             BackupCatalog.newest(fleet.backupsDir(), inst).ifPresent(b -> {
                 m.gauge(
                         "agentctl_backup_last_timestamp_seconds",
@@ -95,6 +97,21 @@ public final class Metrics {
             });
         }
         MaintainState s = MaintainState.load(fleet);
+        for (StatusReport.Row r : rows) {
+            Boolean ok = s.verifyOk.get(r.name());
+            if (ok != null) {
+                m.gauge(
+                        "agentctl_backup_last_verify_ok",
+                        "1 when the last of its archives that maintain verified matched every checksum.",
+                        r.name(),
+                        ok ? 1 : 0);
+                m.gauge(
+                        "agentctl_backup_last_verify_timestamp_seconds",
+                        "When maintain last verified one of its archives (Unix time).",
+                        r.name(),
+                        s.verifyAt.getOrDefault(r.name(), 0L));
+            }
+        }
         if (s.lastRun > 0) {
             m.gauge(
                     "agentctl_maintain_last_run_timestamp_seconds",
@@ -114,6 +131,23 @@ public final class Metrics {
         }
         disk(m, fleet.root());
         return m.render();
+    }
+
+    /** Sessions and the agent's own logs (config/logs); nothing for a folder that cannot be read. */
+    private static void files(Metrics m, Path dir, String inst) {
+        try {
+            SessionFiles.Listing l = SessionFiles.list(dir);
+            long logs = SessionFiles.bytesUnder(dir, "config/logs");
+            m.gauge(
+                    "agentctl_instance_sessions",
+                    "Sessions (conversations) in its live folders.",
+                    inst,
+                    l.sessions().size());
+            m.gauge("agentctl_instance_sessions_bytes", "Bytes of those sessions.", inst, l.bytes());
+            m.gauge("agentctl_instance_log_bytes", "Bytes of the agent's own log files (config/logs).", inst, logs);
+        } catch (IOException | RuntimeException e) {
+            // no figures rather than no metrics
+        }
     }
 
     private static void disk(Metrics m, Path root) {

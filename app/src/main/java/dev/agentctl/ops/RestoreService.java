@@ -66,6 +66,15 @@ public final class RestoreService {
         if (!Files.isRegularFile(archive)) {
             throw AgentctlException.badInput("no backup file '" + archive + "'");
         }
+        try {
+            if (BackupCatalog.readManifest(archive).sessionsOnly()) {
+                throw AgentctlException.badInput("refusing to restore '" + archive + "': it holds sessions archived by"
+                        + " 'agentctl sessions archive', not an instance; use agentctl sessions restore NAME "
+                        + archive);
+            }
+        } catch (IOException e) {
+            // the checks below say what is wrong with it
+        }
         String name;
         if (as != null) {
             name = Validate.name(as);

@@ -328,8 +328,12 @@ public final class FakeEngine implements ContainerEngine {
         if (b.state != ContainerState.RUNNING) {
             throw new EngineException(EngineException.Kind.CONFLICT, "container " + b.name + " is not running");
         }
+        onPause.run(); // what the agent did just before it was frozen
         b.state = ContainerState.PAUSED;
     }
+
+    /** Runs at each pause, before the container is paused. */
+    public Runnable onPause = () -> {};
 
     @Override
     public synchronized void unpause(String id) {
