@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
             StatusCommand.class,
             LogsCommand.class,
             ExecCommand.class,
+            RunCommand.class,
             BackupCommand.class,
             SessionsCommand.class,
             RestoreCommand.class,

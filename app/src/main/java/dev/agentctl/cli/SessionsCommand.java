@@ -180,25 +180,26 @@ final class SessionsCommand extends BaseCommand {
             try (FleetLock lock = lock(fleet, BackupCommand.LOCK_WAIT)) {
                 SessionService service = new SessionService(fleet, containers);
                 for (Instance i : instances) {
-                    List<SessionFiles.Session> idle = SessionService.idle(list(i), age, Instant.now());
-                    if (dryRun) {
-                        out().println(i.name() + ": would archive " + idle.size() + " session(s), "
-                                + Table.bytes(idle.stream()
-                                        .mapToLong(SessionFiles.Session::bytes)
-                                        .sum())
-                                + (idle.isEmpty()
-                                        ? ""
-                                        : ": "
-                                                + String.join(
-                                                        ", ",
-                                                        idle.stream()
-                                                                .map(SessionFiles.Session::id)
-                                                                .toList())));
-                        continue;
-                    }
                     try {
-                        print(service.archive(i, idle), olderThan != null ? olderThan : age.toDays() + "d");
-                    } catch (IOException | AgentctlException e) {
+                        List<SessionFiles.Session> idle =
+                                SessionService.idle(SessionFiles.list(i.dir()), age, Instant.now());
+                        if (dryRun) {
+                            out().println(i.name() + ": would archive " + idle.size() + " session(s), "
+                                    + Table.bytes(idle.stream()
+                                            .mapToLong(SessionFiles.Session::bytes)
+                                            .sum())
+                                    + (idle.isEmpty()
+                                            ? ""
+                                            : ": "
+                                                    + String.join(
+                                                            ", ",
+                                                            idle.stream()
+                                                                    .map(SessionFiles.Session::id)
+                                                                    .toList())));
+                        } else {
+                            print(service.archive(i, idle), olderThan != null ? olderThan : text(age));
+                        }
+                    } catch (IOException | AgentctlException e) { // one instance's trouble is not the others'
                         failed++;
                         err().println("agentctl: archiving the sessions of " + i.name() + " failed: "
                                 + BackupWriter.describe(e).replaceFirst("^backup of instance \\S+ failed: ", ""));
@@ -237,7 +238,7 @@ final class SessionsCommand extends BaseCommand {
                 "  agentctl sessions restore alice backups/alice/sessions/alice-sessions-20261202T101500Z.tar.zst",
                 "  agentctl sessions restore alice ARCHIVE telegram_12345"
             })
-    static final class Restore extends BaseCommand {
+    static final class Restore extends EngineCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The instance.")
         String name;
 
@@ -248,12 +249,11 @@ final class SessionsCommand extends BaseCommand {
         List<String> sessions = List.of();
 
         @Override
-        public Integer call() {
-            Fleet fleet = fleet();
+        protected int run(Fleet fleet, FleetContainers containers) {
             Instance i = fleet.load(Validate.name(name));
             try (FleetLock lock = lock(fleet)) {
                 SessionService.Restored r =
-                        new SessionService(fleet, null).restore(i, archive, sessions, layout(fleet));
+                        new SessionService(fleet, containers).restore(i, archive, sessions, layout(fleet));
                 out().println(i.name() + ": restored " + r.sessions().size() + " session(s), " + Table.bytes(r.bytes())
                         + ", into " + r.folder());
                 return 0;
@@ -273,7 +273,14 @@ final class SessionsCommand extends BaseCommand {
 
         @Override
         List<Integer> codes() {
-            return codes(AgentctlException.LOCKED);
+            return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.LOCKED);
         }
+    }
+
+    /** 30d, 12h or 90m, as fleet.yaml would say it. */
+    static String text(Duration d) {
+        return d.toMinutes() % (24 * 60) == 0
+                ? d.toDays() + "d"
+                : d.toMinutes() % 60 == 0 ? d.toHours() + "h" : d.toMinutes() + "m";
     }
 }

@@ -94,6 +94,20 @@ public interface ContainerEngine extends AutoCloseable {
     /** A tar stream of {@code path} in a container (the archive API). The caller closes it. */
     InputStream copyOut(String id, String path);
 
+    /** What {@link #runToEnd} returns when the timeout passed first (the container was killed). */
+    int TIMED_OUT = -1;
+
+    /**
+     * Creates the container, starts it, streams its output until it exits or {@code timeout} passes (then it is
+     * killed), and removes it, also on errors: its exit code, or {@link #TIMED_OUT}.
+     */
+    int runToEnd(
+            ContainerSpec spec,
+            Map<String, String> secrets,
+            OutputStream stdout,
+            OutputStream stderr,
+            Duration timeout);
+
     /** Runs a throwaway container to completion and removes it. */
     RunResult runOnce(OneOff oneOff);
 

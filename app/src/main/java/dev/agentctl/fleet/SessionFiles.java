@@ -25,8 +25,9 @@ public final class SessionFiles {
     public record Session(String id, String path, String layout, long bytes, Instant lastActivity) {}
 
     public record Listing(List<Session> sessions) {
+        /** Their sizes added up, saturating (the sizes are the agent's word). */
         public long bytes() {
-            return sessions.stream().mapToLong(Session::bytes).sum();
+            return sessions.stream().mapToLong(Session::bytes).reduce(0, SessionFiles::plus);
         }
     }
 
@@ -54,7 +55,9 @@ public final class SessionFiles {
                     Optional<UntrustedDir> d =
                             WORKSPACE_ID.matcher(id).matches() ? sub(base.get(), id) : Optional.empty();
                     if (d.isPresent()) {
-                        add(d.get(), "config/sessions/" + id, Layout.SESSIONS_IN_CONFIG, out);
+                        try (UntrustedDir one = d.get()) { // closed now: thousands of folders, not thousands open
+                            add(one, "config/sessions/" + id, Layout.SESSIONS_IN_CONFIG, out);
+                        }
                     }
                 }
             }
@@ -156,6 +159,12 @@ public final class SessionFiles {
 
     static final int MAX_DEPTH = 256;
 
+    /** a + b for sizes, never past Long.MAX_VALUE. */
+    public static long plus(long a, long b) {
+        long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
+    }
+
     private static void walk(UntrustedDir d, int depth, long[] total) throws IOException {
         if (depth > MAX_DEPTH) {
             throw new IOException(d.path() + " is nested more than " + MAX_DEPTH + " folders deep");
@@ -170,7 +179,7 @@ public final class SessionFiles {
                 continue;
             }
             if (a.get().isRegularFile()) {
-                total[0] += a.get().size();
+                total[0] = plus(total[0], a.get().size());
             } else if (a.get().isDirectory()) {
                 try (UntrustedDir sub = d.dir(name)) {
                     walk(sub, depth + 1, total);

@@ -59,9 +59,23 @@ public final class Leftovers {
             }
         }
         if (seen != null) {
-            seen.leftovers().forEach(c -> out.add("container " + c.name() + ", left by an interrupted recreate"));
+            for (ContainerInfo c : seen.leftovers()) {
+                String instance = c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE);
+                if (runOf(fleet, c, instance)) {
+                    if (!c.running()) {
+                        out.add("container " + c.name() + ", an agentctl run whose agentctl was killed");
+                    }
+                } else {
+                    out.add("container " + c.name() + ", left by an interrupted recreate");
+                }
+            }
         }
         return out;
+    }
+
+    /** A throwaway container of {@code agentctl run} (removed by the run itself, unless it was killed). */
+    private static boolean runOf(Fleet fleet, ContainerInfo c, String instance) {
+        return c.name().startsWith(fleet.containerName(instance) + OneOffRun.RUN);
     }
 
     private static List<Path> children(Path dir) {
@@ -139,6 +153,11 @@ public final class Leftovers {
         FleetContainers.Observed seen = containers.observe();
         for (ContainerInfo c : seen.leftovers()) {
             String instance = c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE);
+            if (runOf(fleet, c, instance) && !c.running()) {
+                containers.engine().remove(c.id());
+                done.add("removed " + c.name() + ", the container of an agentctl run whose agentctl was killed");
+                continue;
+            }
             if (!c.name().startsWith(fleet.containerName(instance) + FleetContainers.REPLACED)) {
                 continue;
             }

@@ -463,6 +463,9 @@ public final class Maintain {
     /** A session active within this long is never archived to keep a budget: the agent may be in it. */
     static final Duration ACTIVE = Duration.ofHours(1);
 
+    /** Sessions archived per instance and run at most: the rest wait for the next run, not the lock for hours. */
+    static final int MAX_PER_RUN = 10_000;
+
     /**
      * sessions.archiveAfter and sessions.budget: idle sessions are archived, then, while an instance's files hold
      * more than the budget, its oldest sessions (none active within the last hour); what is still over is a warning.
@@ -482,15 +485,19 @@ public final class Maintain {
             }
             try {
                 dev.agentctl.fleet.SessionFiles.Listing list = dev.agentctl.fleet.SessionFiles.list(i.dir());
-                List<dev.agentctl.fleet.SessionFiles.Session> chosen = new ArrayList<>(
-                        cfg.archiveAfter() == null ? List.of() : SessionService.idle(list, cfg.archiveAfter(), now));
+                java.util.Set<dev.agentctl.fleet.SessionFiles.Session> chosen = new java.util.LinkedHashSet<>(
+                        cfg.archiveAfter() == null
+                                ? List.of()
+                                : SessionService.idle(list, cfg.archiveAfter(), now).stream()
+                                        .limit(MAX_PER_RUN)
+                                        .toList());
                 long over = budget == null
                         ? 0
                         : dev.agentctl.fleet.SessionFiles.usage(i.dir())
                                 - budget
                                 - chosen.stream().mapToLong(x -> x.bytes()).sum();
                 for (var x : list.sessions()) { // oldest first
-                    if (over <= 0) {
+                    if (over <= 0 || chosen.size() >= MAX_PER_RUN) {
                         break;
                     }
                     if (!chosen.contains(x) && x.lastActivity().isBefore(now.minus(ACTIVE))) {
@@ -508,7 +515,7 @@ public final class Maintain {
                                 "would archive " + chosen.size() + " session(s), " + bytes + " bytes"));
                     }
                 } else if (!chosen.isEmpty()) {
-                    SessionService.Archived a = service.archive(i, chosen);
+                    SessionService.Archived a = service.archive(i, List.copyOf(chosen));
                     items.add(new Item(
                             "sessions",
                             i.name(),

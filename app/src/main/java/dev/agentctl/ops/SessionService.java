@@ -14,6 +14,7 @@ import dev.agentctl.fleet.InstanceFiles;
 import dev.agentctl.fleet.SessionFiles;
 import dev.agentctl.io.Compression;
 import dev.agentctl.io.Hashing;
+import dev.agentctl.io.StallGuard;
 import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,8 +71,10 @@ public final class SessionService {
             return new Archived(name, null, 0, 0, List.of(), null);
         }
         fleet.requireRealFolder(name);
-        Set<String> paths = new LinkedHashSet<>();
-        chosen.forEach(s -> paths.add(s.path()));
+        // what each chosen session was when it was chosen: only that is removed
+        java.util.Map<String, Instant> chosenAt = new java.util.LinkedHashMap<>();
+        chosen.forEach(s -> chosenAt.put(s.path(), s.lastActivity().truncatedTo(java.time.temporal.ChronoUnit.MICROS)));
+        Set<String> paths = new LinkedHashSet<>(chosenAt.keySet());
         Optional<ContainerInfo> c = containers == null ? Optional.empty() : containers.find(name);
         BackupWriter writer = new BackupWriter(
                 Clock.systemUTC(), Compression.parse(fleet.config().backups().compression()));
@@ -89,21 +92,32 @@ public final class SessionService {
         int removed = 0;
         long start = System.nanoTime();
         try (AutoCloseable held = hold(c, name)) {
-            for (Manifest.FileEntry f : r.manifest().files()) {
-                if (f.type() != Manifest.Type.FILE) {
-                    continue;
+            // a file that keeps its open waiting (a lease) ends the removal, not the hold: the rest stay live
+            long[] done = StallGuard.run(StallGuard.QUIET, () -> {
+                long[] n = {0, 0};
+                for (Manifest.FileEntry f : r.manifest().files()) {
+                    if (f.type() != Manifest.Type.FILE) {
+                        continue;
+                    }
+                    StallGuard.tick("removing " + f.path());
+                    if (f.mtime().equals(chosenAt.get(f.path())) && removeIfUnchanged(i.dir(), f)) {
+                        n[0]++;
+                        n[1] += f.size();
+                    } else {
+                        kept.add(f.path()); // written to since it was chosen
+                    }
                 }
-                if (removeIfUnchanged(i.dir(), f)) {
-                    removed++;
-                    bytes += f.size();
-                } else {
-                    kept.add(f.path());
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+                return n;
+            });
+            removed = (int) done[0];
+            bytes = done[1];
+        } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IOException(BackupWriter.describe(e), e);
+            throw new IOException(
+                    "the archive " + r.archive() + " was written and verified, but removing the live sessions stopped: "
+                            + BackupWriter.describe(e) + "; those not removed stay live",
+                    e);
         }
         Duration held = r.quiesced().plusNanos(System.nanoTime() - start);
         return new Archived(
@@ -155,7 +169,20 @@ public final class SessionService {
         try {
             containers.engine().pause(id);
         } catch (RuntimeException e) {
-            holds.release(id);
+            try { // the daemon may have paused it before failing
+                if (containers
+                        .engine()
+                        .inspect(id)
+                        .map(x -> x.state() != dev.agentctl.engine.ContainerState.PAUSED)
+                        .orElse(true)) {
+                    holds.release(id);
+                } else {
+                    containers.engine().unpause(id);
+                    holds.release(id);
+                }
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo); // stays recorded: the next command gives it back
+            }
             throw e;
         }
         return () -> {
@@ -169,6 +196,10 @@ public final class SessionService {
      * changing nothing, when the archive is no sessions archive, does not verify, lacks a named session, or a live
      * session has the same name.
      */
+    /** Where sessions are in an archive: either layout's folder, nothing else. */
+    private static final java.util.regex.Pattern SESSION_PATH = java.util.regex.Pattern.compile(
+            "(workspace/sessions|config/sessions/[0-9a-f]{32})/[A-Za-z0-9_.-]+\\.jsonl");
+
     public Restored restore(Instance i, Path archive, List<String> ids, String layout) throws IOException {
         if (!Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS)) {
             throw AgentctlException.badInput("no sessions archive '" + archive + "'");
@@ -183,44 +214,31 @@ public final class SessionService {
             throw AgentctlException.badInput("refusing '" + archive + "': it is a backup of an instance, not an archive"
                     + " of sessions; use agentctl restore");
         }
-        List<Manifest.FileEntry> all = m.files().stream()
-                .filter(f -> f.type() == Manifest.Type.FILE && f.path().endsWith(".jsonl"))
-                .toList();
-        List<Manifest.FileEntry> chosen = new ArrayList<>();
-        for (String id : ids) {
-            Manifest.FileEntry f = all.stream()
-                    .filter(e -> id(e).equals(id))
-                    .findFirst()
-                    .orElseThrow(() -> AgentctlException.badInput("no session '" + id + "' in " + archive
-                            + " (it holds: "
-                            + String.join(
-                                    ", ", all.stream().map(SessionService::id).toList()) + ")"));
-            chosen.add(f);
-        }
-        if (ids.isEmpty()) {
-            chosen.addAll(all);
-        }
         String folder = SessionFiles.restoreFolder(i.dir(), layout);
         Set<String> live = new java.util.HashSet<>();
         SessionFiles.list(i.dir()).sessions().forEach(s -> live.add(s.id()));
-        Set<String> names = new java.util.HashSet<>();
-        for (Manifest.FileEntry f : chosen) {
-            if (live.contains(id(f)) || !names.add(id(f))) {
-                throw AgentctlException.badInput("refusing to restore session '" + id(f) + "' into " + i.name()
-                        + ": "
-                        + (live.contains(id(f))
-                                ? "the instance has a live session of that name"
-                                : "the archive" + " holds two of that name")
-                        + "; nothing was restored");
-            }
-        }
         long bytes = 0;
         List<String> done = new ArrayList<>();
         try (Restorer.Staged staged =
                 Restorer.stage(archive, i.dir().resolve("sessions-restore"), ArchiveCheck.Limits.defaults())) {
+            // what was extracted and checked, not what a file read before said
+            List<Manifest.FileEntry> chosen = choose(staged.manifest(), ids, archive);
+            Set<String> names = new java.util.HashSet<>();
+            for (Manifest.FileEntry f : chosen) {
+                if (live.contains(id(f)) || !names.add(id(f))) {
+                    throw AgentctlException.badInput("refusing to restore session '" + id(f) + "' into " + i.name()
+                            + ": "
+                            + (live.contains(id(f))
+                                    ? "the instance has a live session of that name"
+                                    : "the" + " archive holds two of that name")
+                            + "; nothing was restored");
+                }
+            }
+            Optional<ContainerInfo> c = containers == null ? Optional.empty() : containers.find(i.name());
             int uid = InstanceFiles.containerOwner();
             List<String> parts = UntrustedDir.parts(folder);
-            try (UntrustedDir top = UntrustedDir.open(i.dir(), parts.get(0))) {
+            try (AutoCloseable held = hold(c, i.name());
+                    UntrustedDir top = UntrustedDir.open(i.dir(), parts.get(0))) {
                 UntrustedDir d = top;
                 for (String p : parts.subList(1, parts.size())) {
                     d = d.ensureDir(p, uid);
@@ -231,16 +249,42 @@ public final class SessionService {
                         Files.setAttribute(file, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
                         Files.setAttribute(file, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
                     }
-                    d.placeNew(file.getFileName().toString(), file);
+                    d.placeNew(file.getFileName().toString(), file); // the agent is held: nothing races this
                     done.add(id(f));
                     bytes += f.size();
                 }
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw AgentctlException.failed(
+                        e.getFile() + " appeared meanwhile; restored before it: " + String.join(", ", done), e);
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(BackupWriter.describe(e), e);
             }
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw AgentctlException.failed(
-                    "the agent made " + e.getFile() + " meanwhile; restored before it: " + String.join(", ", done), e);
         }
         return new Restored(i.name(), folder, done, bytes);
+    }
+
+    /** The sessions of the archive that are asked for (all when none are named); an unknown one is refused. */
+    private static List<Manifest.FileEntry> choose(Manifest m, List<String> ids, Path archive) {
+        List<Manifest.FileEntry> all = m.files().stream()
+                .filter(f -> f.type() == Manifest.Type.FILE
+                        && SESSION_PATH.matcher(f.path()).matches())
+                .toList();
+        if (ids.isEmpty()) {
+            return all;
+        }
+        List<Manifest.FileEntry> chosen = new ArrayList<>();
+        for (String id : new LinkedHashSet<>(ids)) {
+            chosen.add(all.stream()
+                    .filter(e -> id(e).equals(id))
+                    .findFirst()
+                    .orElseThrow(() -> AgentctlException.badInput("no session '" + id + "' in " + archive
+                            + " (it holds: "
+                            + String.join(
+                                    ", ", all.stream().map(SessionService::id).toList()) + ")")));
+        }
+        return chosen;
     }
 
     private static String id(Manifest.FileEntry f) {

@@ -116,7 +116,7 @@ public final class UpService {
                         "runtime image " + image + " is missing: run 'agentctl runtime build --force'");
             }
         }
-        containers.engine().ensureNetwork(network());
+        containers.engine().ensureNetwork(network(fleet));
         FleetState state = new FleetState(fleet);
         Map<String, Instance> byName = new HashMap<>();
         instances.forEach(i -> byName.put(i.name(), i));
@@ -154,7 +154,8 @@ public final class UpService {
     }
 
     /** The fleet network, labelled as docker-compose would label it, and with this root's id. */
-    public NetworkSpec network() {
+    /** The fleet's network, as compose would make it. */
+    public static NetworkSpec network(Fleet fleet) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("com.docker.compose.project", fleet.config().name());
         labels.put("com.docker.compose.network", dev.agentctl.compose.ComposeRenderer.NETWORK_KEY);

@@ -62,6 +62,44 @@ public record ContainerSpec(
     public record Healthcheck(
             List<String> test, long intervalSeconds, long timeoutSeconds, int retries, long startPeriodSeconds) {}
 
+    /**
+     * A throwaway container of the instance ({@code agentctl run}): its image, data, user, limits, hardening and
+     * network, named {@code name}, running {@code cmd}, with no published port, health check or restart.
+     */
+    public ContainerSpec oneOff(String name, List<String> cmd) {
+        return new ContainerSpec(
+                fleet,
+                fleetId,
+                instance,
+                name,
+                image,
+                List.copyOf(cmd),
+                user,
+                environment,
+                envFile,
+                envFileDigest,
+                mounts,
+                List.of(),
+                cpus,
+                memoryBytes,
+                pids,
+                readOnlyRootfs,
+                capDrop,
+                securityOpt,
+                tmpfs,
+                new Healthcheck(List.of("NONE"), 0, 0, 0, 0),
+                labels,
+                "json-file",
+                Map.of("max-size", "10m", "max-file", "1"),
+                network,
+                "no",
+                init,
+                runtimeBuild,
+                workingDir,
+                configDigest,
+                hashScheme);
+    }
+
     /** The same spec with its labels in the given hash scheme (see {@link SpecHash}). */
     public ContainerSpec withHashScheme(int scheme) {
         return new ContainerSpec(

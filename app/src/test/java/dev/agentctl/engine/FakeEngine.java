@@ -332,6 +332,31 @@ public final class FakeEngine implements ContainerEngine {
         b.state = ContainerState.PAUSED;
     }
 
+    /** What a container of runToEnd prints and exits with ({@link #TIMED_OUT}: it outlives its timeout). */
+    public String runOutput = "";
+
+    public int runExit = 0;
+
+    /** The specs runToEnd was given. */
+    public final List<ContainerSpec> runs = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public int runToEnd(
+            ContainerSpec spec,
+            Map<String, String> secrets,
+            java.io.OutputStream stdout,
+            java.io.OutputStream stderr,
+            Duration timeout) {
+        check("run", spec.containerName());
+        runs.add(spec);
+        try {
+            stdout.write(runOutput.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return runExit;
+    }
+
     /** Runs at each pause, before the container is paused. */
     public Runnable onPause = () -> {};
 

@@ -25,9 +25,11 @@ import org.junit.jupiter.api.Test;
  * The life cycle of conversations on a real engine: the stand-in agent (0.3.0's layout) writes sessions through
  * {@code nanobot agent -m}, {@code sessions archive} moves the idle ones out of the running instance into a verified
  * archive, the agent goes on working, and {@code sessions restore} brings them back, byte for byte, for the agent to
- * carry on in.
+ * carry on in; then {@code agentctl run} talks to the same agent's data in a throwaway container once the instance is
+ * stopped.
  */
 @Tag("engine")
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class SessionsIT {
     static EngineFleet fleet;
 
@@ -59,6 +61,7 @@ class SessionsIT {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void idleSessionsLeaveARunningInstanceIntoAVerifiedArchiveAndComeBackWhole() throws Exception {
         fleet.expect(0, "up", "s");
         for (String id : List.of("1", "2", "3")) {
@@ -117,6 +120,34 @@ class SessionsIT {
                         .path("count")
                         .asInt())
                 .isEqualTo(count);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void runTalksToAStoppedInstanceInAThrowawayContainerAndPassesItsExitCode() throws Exception {
+        fleet.expect(0, "stop", "s");
+        Cli.Result hello =
+                Cli.at(fleet.root, "run", "s", "--", "nanobot", "agent", "-m", "offline hello", "-s", "cli:run");
+        assertThat(hello.code()).as(hello.toString()).isZero();
+        assertThat(hello.out()).contains("standin reply to: offline hello");
+        // the instance's own data: the conversation is in its workspace
+        assertThat(Files.readString(fleet.root.resolve("instances/s/workspace/sessions/cli_run.jsonl")))
+                .contains("offline hello");
+        Cli.Result seven = Cli.at(fleet.root, "run", "s", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+        assertThat(seven.code()).isEqualTo(7);
+        assertThat(seven.out()).isEqualTo("out\n");
+        assertThat(seven.err()).isEqualTo("err\n");
+        // its hardening: a read-only root, no capabilities
+        Cli.Result ro = Cli.at(fleet.root, "run", "s", "--", "sh", "-c", "touch /etc/x; grep CapEff /proc/self/status");
+        assertThat(ro.err()).contains("Read-only file system");
+        assertThat(ro.out()).contains("0000000000000000");
+        Cli.Result slow = Cli.at(fleet.root, "run", "--timeout", "2s", "s", "--", "sleep", "60");
+        assertThat(slow.code()).isEqualTo(124);
+        // nothing left: no container of the runs, and the instance still stopped
+        EngineFleet.Sh.Result ps = EngineFleet.Sh.run(
+                "docker", "ps", "-a", "--filter", "name=" + fleet.container("s") + "-run-", "--format", "{{.Names}}");
+        assertThat(ps.out().strip()).isEmpty();
+        assertThat(fleet.inspect("s", "{{.State.Status}}")).isEqualTo("exited");
     }
 
     static boolean isRoot() throws IOException {

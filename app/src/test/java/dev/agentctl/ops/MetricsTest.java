@@ -19,6 +19,16 @@ class MetricsTest extends FakeFleet {
         ok("create", "b", "--env", "OPENAI_API_KEY=sk-b");
         ok("up", "a");
         ok("backup", "a", "--mode", "online");
+        Path sessions = instance("a").resolve("workspace/sessions");
+        try {
+            java.nio.file.Files.createDirectories(sessions);
+            java.nio.file.Files.createDirectories(instance("a").resolve("config/logs"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        write(sessions.resolve("cli_direct.jsonl"), "{\"role\":\"user\"}\n"); // 16 bytes
+        write(sessions.resolve("telegram_1.jsonl"), "{}\n");
+        write(instance("a").resolve("config/logs/nanobot.log"), "0123456789");
         String text = ok("metrics").out();
         String fleet = "fleet=\"" + fleetName + "\"";
         assertThat(text)
@@ -29,6 +39,10 @@ class MetricsTest extends FakeFleet {
                 .contains("agentctl_instance_memory_limit_bytes{" + fleet + ",instance=\"a\"} " + (256L << 20))
                 .contains("agentctl_instance_restarts_total{" + fleet + ",instance=\"a\"} 0")
                 .containsPattern("agentctl_backup_last_size_bytes\\{" + fleet + ",instance=\"a\"} [1-9]\\d*\n")
+                .contains("agentctl_instance_sessions{" + fleet + ",instance=\"a\"} 2")
+                .contains("agentctl_instance_sessions_bytes{" + fleet + ",instance=\"a\"} 19")
+                .contains("agentctl_instance_log_bytes{" + fleet + ",instance=\"a\"} 10")
+                .contains("agentctl_instance_sessions{" + fleet + ",instance=\"b\"} 0")
                 .contains("# TYPE agentctl_instance_restarts_total counter")
                 .containsPattern("agentctl_fleet_disk_free_bytes\\{" + fleet + "} \\d+\n");
         for (String line : text.lines().toList()) {
@@ -69,10 +83,12 @@ class MetricsTest extends FakeFleet {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        ok("backup", "a", "--mode", "online");
         Cli.Result r = run("maintain");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(read(root.resolve("metrics/agentctl.prom")))
                 .contains("agentctl_maintain_last_ok{fleet=\"" + fleetName + "\"} 1")
+                .contains("agentctl_backup_last_verify_ok{fleet=\"" + fleetName + "\",instance=\"a\"} 1")
                 .contains("agentctl_instance_up{fleet=\"" + fleetName + "\",instance=\"a\"} 0");
     }
 }

@@ -168,6 +168,46 @@ class SessionsTest extends FakeFleet {
     }
 
     @Test
+    void aSessionWrittenAfterItWasChosenStaysLiveThoughTheArchiveHasIt() throws Exception {
+        ok("up", "a");
+        Path old = a.resolve("workspace/sessions/old.jsonl");
+        int[] pauses = {0};
+        engine.onPause = () -> {
+            if (++pauses[0] == 1) { // while the first copy is taken: the agent came back to it
+                try {
+                    Files.writeString(old, "{\"role\":\"user\"}\n", java.nio.file.StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        Cli.Result r = ok("sessions", "archive", "a", "--older-than", "30d");
+        assertThat(r.out()).contains("archived 1 session(s)").contains("kept workspace/sessions/old.jsonl");
+        assertThat(old).exists();
+    }
+
+    @Test
+    void restoreTakesOnlySessionsFromAnArchiveWhateverElseItHolds() throws Exception {
+        Files.createDirectories(a.resolve("workspace/memory"));
+        Files.writeString(a.resolve("workspace/memory/notes.jsonl"), "{}\n");
+        var meta = new dev.agentctl.backup.BackupWriter.Metadata("a", 1, "m", "A", "t", null, null);
+        Path archive = new dev.agentctl.backup.BackupWriter()
+                .writeSessions(
+                        a,
+                        root.resolve("backups"),
+                        meta,
+                        dev.agentctl.backup.BackupWriter.Quiescer.none(),
+                        java.util.Set.of("workspace/memory/notes.jsonl", "workspace/sessions/old.jsonl"))
+                .archive();
+        Files.delete(a.resolve("workspace/sessions/old.jsonl"));
+        Files.delete(a.resolve("workspace/memory/notes.jsonl"));
+        assertThat(ok("sessions", "restore", "a", archive.toString()).out()).contains("restored 1 session(s)");
+        assertThat(a.resolve("workspace/sessions/old.jsonl")).exists();
+        assertThat(a.resolve("workspace/sessions/notes.jsonl")).doesNotExist();
+        assertThat(a.resolve("workspace/memory/notes.jsonl")).doesNotExist();
+    }
+
+    @Test
     void badInputAndHostileArchivesChangeNothing() throws Exception {
         ok("backup", "a");
         Path backup;

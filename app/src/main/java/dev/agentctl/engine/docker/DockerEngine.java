@@ -468,6 +468,57 @@ public final class DockerEngine implements ContainerEngine {
     }
 
     @Override
+    public int runToEnd(
+            ContainerSpec spec,
+            Map<String, String> secrets,
+            OutputStream stdout,
+            OutputStream stderr,
+            Duration timeout) {
+        String id = create(spec, secrets);
+        try {
+            return call("running " + spec.containerName(), () -> {
+                client.startContainerCmd(id).exec();
+                // after the start: waiting on a container not started yet returns at once
+                var cb = client.waitContainerCmd(id).start();
+                var logs = client.logContainerCmd(id)
+                        .withFollowStream(true)
+                        .withStdOut(true)
+                        .withStdErr(true)
+                        .exec(new ResultCallback.Adapter<Frame>() {
+                            @Override
+                            public void onNext(Frame f) {
+                                OutputStream to = f.getStreamType() == StreamType.STDERR ? stderr : stdout;
+                                try {
+                                    to.write(f.getPayload());
+                                    to.flush();
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            }
+                        });
+                try (logs) {
+                    Integer code;
+                    try {
+                        code = cb.awaitStatusCode(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (com.github.dockerjava.api.exception.DockerClientException timedOut) {
+                        client.killContainerCmd(id).exec();
+                        return TIMED_OUT;
+                    }
+                    logs.awaitCompletion(10, java.util.concurrent.TimeUnit.SECONDS); // the last of its output
+                    return code;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } finally {
+            remove(id);
+        }
+    }
+
+    @Override
     public InputStream copyOut(String id, String path) {
         return call(
                 "copying " + path + " out of " + id,
