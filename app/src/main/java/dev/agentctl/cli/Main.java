@@ -35,6 +35,8 @@ import picocli.CommandLine.ScopeType;
             LogsCommand.class,
             ExecCommand.class,
             RunCommand.class,
+            CpCommand.class,
+            FilesCommand.class,
             BackupCommand.class,
             SessionsCommand.class,
             RestoreCommand.class,

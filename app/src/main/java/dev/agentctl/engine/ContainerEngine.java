@@ -94,6 +94,12 @@ public interface ContainerEngine extends AutoCloseable {
     /** A tar stream of {@code path} in a container (the archive API). The caller closes it. */
     InputStream copyOut(String id, String path);
 
+    /**
+     * Extracts a tar stream into the folder {@code dir} of a container (the archive API); never replaces a folder with
+     * a file or the other way round. The engine gives the files to the container's user.
+     */
+    void copyIn(String id, String dir, InputStream tar);
+
     /** What {@link #runToEnd} returns when the timeout passed first (the container was killed). */
     int TIMED_OUT = -1;
 

@@ -29,8 +29,20 @@ public final class TarWriter implements Closeable {
         tar.setAddPaxHeadersForNonAsciiNames(true);
     }
 
+    private int owner = -1;
+
+    /** Every entry put from now on is owned by {@code uid} (group the same), not by root. */
+    public TarWriter ownedBy(int uid) {
+        this.owner = uid;
+        return this;
+    }
+
     /** An entry header; for a file, {@code size} bytes must follow through {@link #stream()} before the next. */
     public void put(TarArchiveEntry entry) throws IOException {
+        if (owner >= 0) {
+            entry.setUserId(owner);
+            entry.setGroupId(owner);
+        }
         tar.putArchiveEntry(entry);
     }
 

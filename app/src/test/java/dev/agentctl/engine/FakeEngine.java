@@ -435,6 +435,11 @@ public final class FakeEngine implements ContainerEngine {
     }
 
     @Override
+    public void copyIn(String id, String dir, InputStream tar) {
+        check("copyin", nameOf(id));
+    }
+
+    @Override
     public RunResult runOnce(OneOff oneOff) {
         check("run", oneOff.image());
         return new RunResult(0, "");

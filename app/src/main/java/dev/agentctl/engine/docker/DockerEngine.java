@@ -444,18 +444,7 @@ public final class DockerEngine implements ContainerEngine {
                         .toList());
             }
             String execId = create.exec().getId();
-            try (var cb = client.execStartCmd(execId).exec(new ResultCallback.Adapter<Frame>() {
-                @Override
-                public void onNext(Frame f) {
-                    OutputStream to = f.getStreamType() == StreamType.STDERR ? stderr : stdout;
-                    try {
-                        to.write(f.getPayload());
-                        to.flush();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-            })) {
+            try (var cb = client.execStartCmd(execId).exec(frames(stdout, stderr))) {
                 cb.awaitCompletion();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -484,18 +473,7 @@ public final class DockerEngine implements ContainerEngine {
                         .withFollowStream(true)
                         .withStdOut(true)
                         .withStdErr(true)
-                        .exec(new ResultCallback.Adapter<Frame>() {
-                            @Override
-                            public void onNext(Frame f) {
-                                OutputStream to = f.getStreamType() == StreamType.STDERR ? stderr : stdout;
-                                try {
-                                    to.write(f.getPayload());
-                                    to.flush();
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            }
-                        });
+                        .exec(frames(stdout, stderr));
                 try (logs) {
                     Integer code;
                     try {
@@ -516,6 +494,33 @@ public final class DockerEngine implements ContainerEngine {
         } finally {
             remove(id);
         }
+    }
+
+    @Override
+    public void copyIn(String id, String dir, InputStream tar) {
+        run(
+                "copying into " + dir + " of " + id,
+                () -> client.copyArchiveToContainerCmd(id)
+                        .withRemotePath(dir)
+                        .withTarInputStream(tar)
+                        .withNoOverwriteDirNonDir(true)
+                        .exec());
+    }
+
+    /** Each frame of a multiplexed stream to stdout or stderr, flushed as it comes. */
+    private static ResultCallback.Adapter<Frame> frames(OutputStream stdout, OutputStream stderr) {
+        return new ResultCallback.Adapter<Frame>() {
+            @Override
+            public void onNext(Frame f) {
+                OutputStream to = f.getStreamType() == StreamType.STDERR ? stderr : stdout;
+                try {
+                    to.write(f.getPayload());
+                    to.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
     }
 
     @Override

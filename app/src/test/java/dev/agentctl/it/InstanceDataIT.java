@@ -26,11 +26,12 @@ import org.junit.jupiter.api.Test;
  * {@code nanobot agent -m}, {@code sessions archive} moves the idle ones out of the running instance into a verified
  * archive, the agent goes on working, and {@code sessions restore} brings them back, byte for byte, for the agent to
  * carry on in; then {@code agentctl run} talks to the same agent's data in a throwaway container once the instance is
- * stopped.
+ * stopped, and {@code cp} and {@code files} move and list its files through the engine, refusing what leaves its
+ * data folders.
  */
 @Tag("engine")
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
-class SessionsIT {
+class InstanceDataIT {
     static EngineFleet fleet;
 
     @BeforeAll
@@ -148,6 +149,95 @@ class SessionsIT {
                 "docker", "ps", "-a", "--filter", "name=" + fleet.container("s") + "-run-", "--format", "{{.Names}}");
         assertThat(ps.out().strip()).isEmpty();
         assertThat(fleet.inspect("s", "{{.State.Status}}")).isEqualTo("exited");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void cpAndFilesGoThroughTheEngineBothWaysAndRefuseWhatLeavesTheDataFolders() throws Exception {
+        Path work = Files.createTempDirectory(fleet.root.getParent(), "cp-");
+        Path src = Files.createDirectories(work.resolve("notes"));
+        Files.writeString(src.resolve("a.txt"), "alpha\n");
+        Files.createDirectories(src.resolve("deep/er"));
+        Files.write(src.resolve("deep/er/b.bin"), new byte[] {0, 1, 2, (byte) 255});
+        Files.setPosixFilePermissions(
+                src.resolve("a.txt"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        FileTime when = FileTime.from(Instant.parse("2026-01-02T03:04:05Z"));
+        Files.setLastModifiedTime(src.resolve("a.txt"), when);
+        Files.createSymbolicLink(src.resolve("link"), Path.of("a.txt"));
+
+        // stopped: a throwaway container with its mounts does the work
+        assertThat(fleet.inspect("s", "{{.State.Status}}")).isEqualTo("exited");
+        Cli.Result in = fleet.expect(0, "cp", src.toString(), "s:workspace/");
+        assertThat(in.out()).contains("to s:/home/nanobot/workspace/notes");
+        Path landed = fleet.root.resolve("instances/s/workspace/notes");
+        assertThat(landed.resolve("a.txt")).hasContent("alpha");
+        assertThat(landed.resolve("deep/er/b.bin")).hasBinaryContent(new byte[] {0, 1, 2, (byte) 255});
+        assertThat(Files.readSymbolicLink(landed.resolve("link"))).isEqualTo(Path.of("a.txt"));
+        assertThat(Files.getLastModifiedTime(landed.resolve("a.txt"))).isEqualTo(when);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(landed.resolve("a.txt"))))
+                .isEqualTo("rw-r-----");
+        if (isRoot()) { // the container's user owns what it got
+            assertThat(Files.getAttribute(landed.resolve("deep/er/b.bin"), "unix:uid"))
+                    .isEqualTo(1000);
+        }
+
+        JsonNode listed = FleetRun.json(
+                fleet.expect(0, "files", "s", "workspace/notes", "--json").out());
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        listed.forEach(e -> byName.put(e.path("name").asText(), e));
+        assertThat(byName.keySet()).containsExactlyInAnyOrder("a.txt", "deep", "link");
+        assertThat(byName.get("a.txt").path("size").asLong()).isEqualTo(6);
+        assertThat(byName.get("a.txt").path("mode").asText()).isEqualTo("0640");
+        assertThat(byName.get("a.txt").path("mtime").asText()).isEqualTo("2026-01-02T03:04:05Z");
+        assertThat(byName.get("deep").path("type").asText()).isEqualTo("dir");
+        assertThat(byName.get("link").path("target").asText()).isEqualTo("a.txt");
+
+        // running: the instance's own container
+        fleet.expect(0, "up", "s");
+        Path back = work.resolve("back");
+        fleet.expect(0, "cp", "s:workspace/notes", back.toString());
+        assertThat(back.resolve("a.txt")).hasContent("alpha");
+        assertThat(back.resolve("deep/er/b.bin")).hasBinaryContent(new byte[] {0, 1, 2, (byte) 255});
+        assertThat(Files.isSymbolicLink(back.resolve("link"))).isTrue();
+        assertThat(Files.getLastModifiedTime(back.resolve("a.txt"))).isEqualTo(when);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(back.resolve("a.txt"))))
+                .isEqualTo("rw-r-----");
+        fleet.expect(0, "cp", "s:workspace/notes/a.txt", work.resolve("one.txt").toString());
+        assertThat(work.resolve("one.txt")).hasContent("alpha");
+
+        // what leaves the data folders is refused, and nothing is written
+        Files.createSymbolicLink(fleet.root.resolve("instances/s/workspace/evil"), Path.of("/etc"));
+        Path none = work.resolve("none");
+        for (String[] args : new String[][] {
+            {"cp", "s:workspace/../../../etc/passwd", none.toString()},
+            {"cp", "s:/etc/passwd", none.toString()},
+            {"cp", "s:/opt/venv", none.toString()},
+            {"cp", "s:workspace/evil/passwd", none.toString()},
+            {"cp", src.resolve("a.txt").toString(), "s:workspace/evil/"},
+            {"cp", src.resolve("a.txt").toString(), "s:/tmp/x"},
+            {"cp", src.resolve("a.txt").toString(), "s:workspace/notes/a.txt"},
+            {"files", "s", "workspace/evil/ssh"},
+        }) {
+            Cli.Result r = fleet.cli(args);
+            assertThat(r.code()).as(String.join(" ", args) + "\n" + r).isEqualTo(2);
+            assertThat(r.err().strip().lines().count()).as(r.toString()).isEqualTo(1);
+        }
+        assertThat(none).doesNotExist();
+        // the link itself is listed, never what it points at
+        JsonNode ws = FleetRun.json(fleet.expect(0, "files", "s", "--json").out());
+        JsonNode evil = null;
+        for (JsonNode e : ws) {
+            if (e.path("name").asText().equals("evil")) {
+                evil = e;
+            }
+        }
+        assertThat(evil).isNotNull();
+        assertThat(evil.path("type").asText()).isEqualTo("symlink");
+        assertThat(evil.path("target").asText()).isEqualTo("/etc");
+        assertThat(fleet.root.resolve("instances/s/workspace/notes/a.txt")).hasContent("alpha");
+        FleetRun.deleteTree(work);
     }
 
     static boolean isRoot() throws IOException {
