@@ -12,9 +12,10 @@ import picocli.CommandLine.Parameters;
 
 @Command(
         name = "doctor",
-        description = "Check the fleet: engine, runtime, each instance's files, modes, ports, keys, tokens, literal"
-                + " secrets, gateway host, stale holds. One line per finding with the command that fixes it;"
-                + " exit 4 when anything fails. Changes nothing.",
+        description = "Check the fleet: engine, runtime (verified), each instance's files, modes, ports, keys, tokens,"
+                + " literal secrets, gateway host, its container against its files, stale holds, leftovers and the"
+                + " disk. One line per finding with the command that fixes it; exit 4 when anything fails. Changes"
+                + " nothing.",
         footer = {"", "Examples:", "  agentctl doctor", "  agentctl doctor alice --json"})
 final class DoctorCommand extends EngineCommand {
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Instances (default: all).")

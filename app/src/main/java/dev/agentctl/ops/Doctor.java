@@ -156,15 +156,32 @@ public final class Doctor {
             out.add(new Check("runtime", "-", "fail", "no runtime build yet", "agentctl runtime build"));
             return;
         }
-        boolean image = containers.engine().image(rt.image()).isPresent();
+        if (containers.engine().image(rt.image()).isEmpty()) {
+            out.add(new Check(
+                    "runtime",
+                    rt.id(),
+                    "fail",
+                    "its image " + rt.image() + " is missing",
+                    "agentctl runtime build --force"));
+            return;
+        }
+        // what 'runtime verify' checks, in throwaway containers that are removed again
+        List<String> failed = new ArrayList<>();
+        for (dev.agentctl.runtime.RuntimeVerifier.Check c :
+                new dev.agentctl.runtime.RuntimeVerifier(fleet, containers.engine()).verify()) {
+            if (!c.ok()) {
+                failed.add(c.name() + ": " + Readiness.printable(c.detail()));
+            }
+        }
         out.add(
-                image
-                        ? new Check("runtime", rt.id(), "ok", "build and image " + rt.image() + " present", "")
+                failed.isEmpty()
+                        ? new Check(
+                                "runtime", rt.id(), "ok", "build and image " + rt.image() + " present and verified", "")
                         : new Check(
                                 "runtime",
                                 rt.id(),
                                 "fail",
-                                "its image " + rt.image() + " is missing",
+                                "does not verify: " + String.join("; ", failed),
                                 "agentctl runtime build --force"));
     }
 

@@ -473,8 +473,29 @@ public final class Maintain {
     private void sessions(boolean dryRun, List<Item> items, Map<String, Item> conditions) {
         FleetConfig.Sessions cfg = fleet.config().sessions();
         Instant now = clock.instant();
+        List<Fleet.Loaded> all = fleet.loadAll();
+        boolean wanted = cfg.archiveAfter() != null
+                || all.stream()
+                        .anyMatch(l ->
+                                l.instance() != null && l.instance().effectiveSessionsBudget(fleet.config()) != null);
+        if (!wanted) {
+            return;
+        }
+        Integer full = usedPercent(fleet.backupsDir());
+        if (full != null && full >= fleet.config().maintain().diskWarn()) {
+            // an agent writing old-looking sessions must not fill the disk its backups need
+            Item it = new Item(
+                    "sessions",
+                    fleet.backupsDir().toString(),
+                    "warn",
+                    "not archiving sessions: the backups' disk is " + full + "% used (maintain.disk.warn is "
+                            + fleet.config().maintain().diskWarn() + "%)");
+            items.add(it);
+            conditions.put("sessions disk", it);
+            return;
+        }
         SessionService service = new SessionService(fleet, containers);
-        for (Fleet.Loaded l : fleet.loadAll()) {
+        for (Fleet.Loaded l : all) {
             Instance i = l.instance();
             if (i == null) {
                 continue; // the health phase names it
@@ -536,6 +557,21 @@ public final class Maintain {
             } catch (IOException | RuntimeException e) {
                 fail(items, conditions, "sessions", i.name(), "archiving sessions failed: " + e.getMessage());
             }
+        }
+    }
+
+    /** How full the file system of {@code p} (or of its nearest existing parent) is, in percent; null: unknown. */
+    private static Integer usedPercent(Path p) {
+        Path at = p.toAbsolutePath();
+        while (at != null && !Files.exists(at)) {
+            at = at.getParent();
+        }
+        try {
+            FileStore fs = Files.getFileStore(at);
+            long total = fs.getTotalSpace();
+            return total <= 0 ? null : (int) Math.round(100.0 * (total - fs.getUsableSpace()) / total);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

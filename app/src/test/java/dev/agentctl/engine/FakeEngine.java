@@ -442,8 +442,11 @@ public final class FakeEngine implements ContainerEngine {
     @Override
     public RunResult runOnce(OneOff oneOff) {
         check("run", oneOff.image());
-        return new RunResult(0, "");
+        return runOnceResult;
     }
+
+    /** What every throwaway container of runOnce returns. */
+    public RunResult runOnceResult = new RunResult(0, "");
 
     @Override
     public String createOneOff(OneOff oneOff) {

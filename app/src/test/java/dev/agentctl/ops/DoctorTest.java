@@ -109,6 +109,16 @@ class DoctorTest extends FakeFleet {
     }
 
     @Test
+    void aRuntimeThatDoesNotVerifyFails() {
+        engine.runOnceResult = new dev.agentctl.engine.RunResult(127, "exec: nanobot: not found");
+        Cli.Result r = run("doctor");
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.out())
+                .contains("fail  runtime")
+                .contains("does not verify: command starts (nanobot --version): exec: nanobot: not found");
+    }
+
+    @Test
     void aMissingRuntimeImageFails() {
         engine.untagImage(fleetName + "-runtime:A");
         Cli.Result r = run("doctor");

@@ -271,5 +271,12 @@ class SessionsTest extends FakeFleet {
         assertThat(tight.out()).contains("archived 1 session(s)").contains("over its sessions.budget of 1024");
         assertThat(a.resolve("workspace/sessions/old.jsonl")).doesNotExist();
         assertThat(a.resolve("config/sessions/" + WSID + "/fresh.jsonl")).exists(); // active within the hour
+
+        // sessions made to look old do not fill the disk the backups need
+        session("workspace/sessions/again.jsonl", "{}\n".repeat(1000), 40);
+        write(yaml, read(yaml) + "maintain:\n  disk:\n    warn: 1\n    critical: 100\n");
+        Cli.Result full = run("maintain");
+        assertThat(full.out()).contains("not archiving sessions: the backups' disk is");
+        assertThat(a.resolve("workspace/sessions/again.jsonl")).exists();
     }
 }
