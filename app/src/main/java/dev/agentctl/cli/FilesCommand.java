@@ -34,11 +34,16 @@ final class FilesCommand extends EngineCommand {
     protected int run(Fleet fleet, FleetContainers containers) {
         Instance i = fleet.load(Validate.name(name));
         List<FileTransfer.Entry> entries = new FileTransfer(fleet, containers).list(i, path);
-        output.print(out(), entries, FileTransfer.Entry::name, e -> e, list -> {
+        output.print(out(), entries, e -> e.name().replaceAll("[\\p{Cntrl}\\p{Cf}]", "?"), e -> e, list -> {
             Table t = new Table("MODE", "SIZE", "MODIFIED", "TYPE", "NAME");
             for (FileTransfer.Entry e : list) {
                 String shown = e.name() + (e.target() == null ? "" : " -> " + e.target());
-                t.row(e.mode(), Table.bytes(e.size()), e.mtime(), e.type(), shown.replaceAll("[\\p{Cntrl}]", "?"));
+                t.row(
+                        e.mode(),
+                        Table.bytes(e.size()),
+                        e.mtime(),
+                        e.type(),
+                        shown.replaceAll("[\\p{Cntrl}\\p{Cf}]", "?"));
             }
             t.print(out());
         });

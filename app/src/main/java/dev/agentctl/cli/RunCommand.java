@@ -43,6 +43,9 @@ final class RunCommand extends EngineCommand {
     @Override
     protected int run(Fleet fleet, FleetContainers containers) {
         Duration limit = timeout == null ? Duration.ofDays(3650) : Validate.duration("--timeout", timeout);
+        if (limit.isZero() || limit.isNegative()) {
+            throw AgentctlException.badInput("invalid --timeout '" + timeout + "': give a duration above 0, like 30s");
+        }
         Instance i = fleet.load(Validate.name(name));
         int code;
         if (Main.realStdio) { // raw bytes, as exec passes them

@@ -94,6 +94,9 @@ public interface ContainerEngine extends AutoCloseable {
     /** A tar stream of {@code path} in a container (the archive API). The caller closes it. */
     InputStream copyOut(String id, String path);
 
+    /** What a container's {@code path} is (not following a link there), without reading it; empty when absent. */
+    Optional<PathStat> stat(String id, String path);
+
     /**
      * Extracts a tar stream into the folder {@code dir} of a container (the archive API); never replaces a folder with
      * a file or the other way round. The engine gives the files to the container's user.

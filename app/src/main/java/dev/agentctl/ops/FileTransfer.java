@@ -5,6 +5,7 @@ import dev.agentctl.backup.ArchiveCheck;
 import dev.agentctl.engine.ContainerEngine;
 import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.engine.OneOff;
+import dev.agentctl.engine.PathStat;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Layout;
@@ -15,15 +16,12 @@ import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.SpecBuilder;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -117,19 +115,9 @@ public final class FileTransfer {
         return containers.engine();
     }
 
-    /** The first header of the archive of {@code path} (not following a link there); null when there is none. */
-    private TarArchiveEntry stat(String id, String path) {
-        try (InputStream in = engine().copyOut(id, path);
-                TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            return tar.getNextEntry();
-        } catch (dev.agentctl.engine.EngineException e) {
-            if (e.kind() == dev.agentctl.engine.EngineException.Kind.NOT_FOUND) {
-                return null;
-            }
-            throw e;
-        } catch (IOException e) {
-            throw AgentctlException.failed("cannot read " + path + ": " + e.getMessage(), e);
-        }
+    /** What {@code path} is in the container (a link there not followed); null when there is none. */
+    private PathStat stat(String id, String path) {
+        return engine().stat(id, path).orElse(null);
     }
 
     /** Refuses a path with a link on the way below its data folder (or, unless {@code lastMayBeLink}, at its end). */
@@ -144,8 +132,8 @@ public final class FileTransfer {
             if (n == parts.size() - 1 && lastMayBeLink) {
                 break;
             }
-            TarArchiveEntry e = stat(id, at);
-            if (e != null && e.isSymbolicLink()) {
+            PathStat e = stat(id, at);
+            if (e != null && e.link()) {
                 throw AgentctlException.badInput(
                         "refusing " + path + ": " + at + " is a link, which agentctl never follows");
             }
@@ -157,8 +145,18 @@ public final class FileTransfer {
         String p = dataPath(path);
         try (Target t = new Target(i)) {
             noLinks(t.id, p, true);
-            if (stat(t.id, p) == null) {
+            PathStat what = stat(t.id, p);
+            if (what == null) {
                 throw AgentctlException.badInput("no " + path + " in " + i.name());
+            }
+            if (!what.dir()) { // one file or link: its stat says it all, nothing is read
+                return List.of(new Entry(
+                        what.name(),
+                        what.link() ? "symlink" : "file",
+                        what.link() ? 0 : what.size(),
+                        String.format("%04o", what.mode()),
+                        what.mtime(),
+                        what.link() ? what.linkTarget() : null));
             }
             List<Entry> out = new ArrayList<>();
             try (InputStream in = engine().copyOut(t.id, p);
@@ -221,9 +219,10 @@ public final class FileTransfer {
         if (!Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
             throw AgentctlException.badInput("no folder " + parent + " to copy into");
         }
+        refuseInstances(parent, "into");
         try (Target t = new Target(i)) {
             noLinks(t.id, p, true);
-            TarArchiveEntry first = stat(t.id, p);
+            PathStat first = stat(t.id, p);
             if (first == null) {
                 throw AgentctlException.badInput("no " + path + " in " + i.name());
             }
@@ -233,16 +232,35 @@ public final class FileTransfer {
                 TarReader.Budget budget = new TarReader.Budget(
                         Math.min(free, ArchiveCheck.Limits.DEFAULT_BYTES), ArchiveCheck.Limits.DEFAULT_ENTRIES);
                 try (InputStream in = engine().copyOut(t.id, p)) {
-                    if (first.isDirectory()) {
+                    if (first.dir()) {
                         Extractor.extract(in, staging.resolve(base), base, FileTransfer::outside, budget);
                     } else {
                         one(in, staging.resolve(base), free);
                     }
                 }
+                noWriteForOthers(staging.resolve(base));
                 Files.move(staging.resolve(base), target, StandardCopyOption.ATOMIC_MOVE);
                 return target;
             } finally {
                 dev.agentctl.io.UntrustedDir.deleteTree(staging);
+            }
+        }
+    }
+
+    /**
+     * What came out is the agent's: nothing of it stays writable by group or others on the host (agentctl may be
+     * root). The staging folder is agentctl's own, so walking it by path is safe; links are left alone.
+     */
+    private static void noWriteForOthers(Path top) throws IOException {
+        try (var walk = Files.walk(top)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (!Files.isSymbolicLink(p)) {
+                    var perms = new java.util.HashSet<>(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+                    if (perms.remove(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                            | perms.remove(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                        Files.setPosixFilePermissions(p, perms);
+                    }
+                }
             }
         }
     }
@@ -294,62 +312,99 @@ public final class FileTransfer {
         if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
             throw AgentctlException.badInput("no " + src + " to copy");
         }
+        Path source = src.toAbsolutePath().normalize();
+        if (source.getFileName() == null) {
+            throw AgentctlException.badInput("refusing to copy " + src + ": give a file or a folder, not /");
+        }
+        refuseInstances(source, "from");
         String p = dataPath(path);
         try (Target t = new Target(i)) {
             noLinks(t.id, p, false);
-            TarArchiveEntry at = stat(t.id, p);
+            PathStat at = stat(t.id, p);
             String dir;
             String name;
-            if (at != null && at.isDirectory()) {
+            if (at != null && at.dir()) {
                 dir = p;
-                name = src.toAbsolutePath().normalize().getFileName().toString();
+                name = source.getFileName().toString();
             } else if (at != null) {
                 throw AgentctlException.badInput(
                         path + " exists in " + i.name() + ": agentctl cp never writes over a file");
             } else {
                 dir = p.substring(0, p.lastIndexOf('/'));
                 name = p.substring(p.lastIndexOf('/') + 1);
-                TarArchiveEntry parent = stat(t.id, dir);
-                if (parent == null || !parent.isDirectory()) {
+                PathStat parent = stat(t.id, dir);
+                if (parent == null || !parent.dir()) {
                     throw AgentctlException.badInput("no folder " + dir + " in " + i.name() + " to copy into");
                 }
-                if (dir.length() < Layout.HOME.length() + 2) {
-                    throw AgentctlException.badInput("refusing " + path + ": it would replace a data folder");
-                }
+            }
+            if (stat(t.id, dir + "/" + name) != null) {
+                throw AgentctlException.badInput(
+                        dir + "/" + name + " exists in " + i.name() + ": agentctl cp never writes over a file");
             }
             // the engine keeps the owner the archive says: the container's user
             String user = SpecBuilder.build(fleet, i).user();
             int uid = user != null && user.matches("\\d+(:\\d+)?")
                     ? Integer.parseInt(user.split(":")[0])
                     : Layout.CONTAINER_UID;
-            PipedInputStream in = new PipedInputStream(1 << 16);
-            PipedOutputStream out = new PipedOutputStream(in);
-            AtomicReference<IOException> failed = new AtomicReference<>();
-            Thread writer = new Thread(
-                    () -> {
-                        try (out;
-                                TarWriter tar = new TarWriter(out).ownedBy(uid)) {
-                            tar.tree(src.toAbsolutePath().normalize(), name, null);
-                            tar.finish();
-                        } catch (IOException e) {
-                            failed.set(e);
-                        }
-                    },
-                    "agentctl-cp");
-            writer.start();
-            try (in) {
-                engine().copyIn(t.id, dir, in);
-            } finally {
-                try {
-                    writer.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            // the whole archive first, in agentctl's own folder: a source that fails part way sends nothing
+            Files.createDirectories(fleet.stateDir());
+            Path tmp = Files.createTempFile(
+                    fleet.stateDir(),
+                    ".cp-",
+                    ".tar",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                    tmp,
+                    java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.DELETE_ON_CLOSE)) {
+                try (TarWriter tar = new TarWriter(new java.io.BufferedOutputStream(
+                                new Unclosed(java.nio.channels.Channels.newOutputStream(ch))))
+                        .ownedBy(uid)) {
+                    tar.tree(source, name, null);
+                    tar.finish();
+                } catch (IOException | RuntimeException e) {
+                    throw AgentctlException.failed(
+                            "cannot read " + src + ": " + e.getMessage() + "; nothing was copied", e);
                 }
-            }
-            if (failed.get() != null) {
-                throw failed.get();
+                ch.position(0); // the same file, read back through the handle it was written with
+                engine().copyIn(t.id, dir, java.nio.channels.Channels.newInputStream(ch));
             }
             return dir + "/" + name;
+        }
+    }
+
+    /** Closing it leaves the channel below open (it is read back). */
+    private static final class Unclosed extends java.io.FilterOutputStream {
+        Unclosed(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+
+    /**
+     * Refuses a host path in the fleet's instances/ (or a link into it): the agents write there, and agentctl runs as
+     * root; between instances, copy through a folder of your own, or name the instance (NAME:PATH).
+     */
+    private void refuseInstances(Path hostPath, String way) throws IOException {
+        Path real = hostPath.toRealPath();
+        Path instances = fleet.instancesDir().toAbsolutePath().normalize();
+        if (Files.exists(instances)) {
+            instances = instances.toRealPath();
+        }
+        if (real.startsWith(instances)) {
+            throw AgentctlException.badInput("refusing to copy " + way + " " + hostPath + ": it is in " + instances
+                    + ", which the agents write; use NAME:PATH for an instance's files");
         }
     }
 }

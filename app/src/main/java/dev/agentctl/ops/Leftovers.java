@@ -62,9 +62,10 @@ public final class Leftovers {
             for (ContainerInfo c : seen.leftovers()) {
                 String instance = c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE);
                 if (runOf(fleet, c, instance)) {
-                    if (!c.running()) {
-                        out.add("container " + c.name() + ", an agentctl run whose agentctl was killed");
-                    }
+                    out.add("container " + c.name() + ", an agentctl run"
+                            + (c.running()
+                                    ? " still running (its agentctl may be gone)"
+                                    : " whose agentctl was killed"));
                 } else {
                     out.add("container " + c.name() + ", left by an interrupted recreate");
                 }
@@ -153,7 +154,9 @@ public final class Leftovers {
         FleetContainers.Observed seen = containers.observe();
         for (ContainerInfo c : seen.leftovers()) {
             String instance = c.label(dev.agentctl.spec.ContainerSpec.LABEL_INSTANCE);
-            if (runOf(fleet, c, instance) && !c.running()) {
+            if (runOf(fleet, c, instance)
+                    && (c.state() == dev.agentctl.engine.ContainerState.EXITED
+                            || c.state() == dev.agentctl.engine.ContainerState.DEAD)) {
                 containers.engine().remove(c.id());
                 done.add("removed " + c.name() + ", the container of an agentctl run whose agentctl was killed");
                 continue;

@@ -58,7 +58,8 @@ class RunCommandTest extends FakeFleet {
                 List.of("run", "a"),
                 List.of("run", "nosuch", "--", "true"),
                 List.of("run", "BAD", "--", "true"),
-                List.of("run", "--timeout", "banana", "a", "--", "true"))) {
+                List.of("run", "--timeout", "banana", "a", "--", "true"),
+                List.of("run", "--timeout", "0s", "a", "--", "true"))) {
             Cli.Result r = run(args.get(0), args.subList(1, args.size()).toArray(String[]::new));
             assertThat(r.code()).as(args + "\n" + r).isEqualTo(2);
             assertThat(r.err().strip().lines().count()).as(r.toString()).isEqualTo(1);

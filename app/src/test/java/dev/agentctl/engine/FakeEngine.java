@@ -435,6 +435,12 @@ public final class FakeEngine implements ContainerEngine {
     }
 
     @Override
+    public Optional<PathStat> stat(String id, String path) {
+        check("stat", nameOf(id));
+        return Optional.empty();
+    }
+
+    @Override
     public void copyIn(String id, String dir, InputStream tar) {
         check("copyin", nameOf(id));
     }

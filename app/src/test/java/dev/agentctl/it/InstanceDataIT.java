@@ -219,6 +219,15 @@ class InstanceDataIT {
             {"cp", src.resolve("a.txt").toString(), "s:/tmp/x"},
             {"cp", src.resolve("a.txt").toString(), "s:workspace/notes/a.txt"},
             {"files", "s", "workspace/evil/ssh"},
+            // into or out of a folder the agents write, on the host: refused (agentctl is root)
+            {
+                "cp",
+                "s:workspace/notes/a.txt",
+                fleet.root.resolve("instances/s/workspace").toString()
+            },
+            {"cp", fleet.root.resolve("instances/s/workspace/notes").toString(), "s:workspace/copy"},
+            // over what is there, also inside a folder given as the destination
+            {"cp", src.resolve("a.txt").toString(), "s:workspace/notes/"},
         }) {
             Cli.Result r = fleet.cli(args);
             assertThat(r.code()).as(String.join(" ", args) + "\n" + r).isEqualTo(2);

@@ -55,10 +55,13 @@ import java.util.function.Supplier;
 public final class DockerEngine implements ContainerEngine {
     private final DockerClient client;
     private final String host;
+    /** The transport itself, for the one call docker-java lacks (the stat of the archive endpoint). */
+    private final com.github.dockerjava.transport.DockerHttpClient http;
 
-    private DockerEngine(DockerClient client, String host) {
+    private DockerEngine(DockerClient client, String host, com.github.dockerjava.transport.DockerHttpClient http) {
         this.client = client;
         this.host = host;
+        this.http = http;
     }
 
     /** Connects and pings; an engine that does not answer is exit 3 with one line. */
@@ -78,7 +81,7 @@ public final class DockerEngine implements ContainerEngine {
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(5))
                 .build();
-        DockerEngine engine = new DockerEngine(DockerClientImpl.getInstance(config, http), host);
+        DockerEngine engine = new DockerEngine(DockerClientImpl.getInstance(config, http), host, http);
         engine.call(null, () -> engine.client.pingCmd().exec());
         return engine;
     }
@@ -463,7 +466,25 @@ public final class DockerEngine implements ContainerEngine {
             OutputStream stdout,
             OutputStream stderr,
             Duration timeout) {
-        String id = create(spec, secrets);
+        String id = call("creating " + spec.containerName(), () -> {
+            Map<String, String> labels = new java.util.LinkedHashMap<>(spec.engineLabels());
+            labels.put("com.docker.compose.oneoff", "True");
+            // not the instance's name on the network: that is its own container's
+            return DockerMapping.createCmd(client, spec, secrets)
+                    .withAliases(List.of())
+                    .withLabels(labels)
+                    .exec()
+                    .getId();
+        });
+        // Ctrl-C or a kill of agentctl: the container goes too, not on running with the instance's secrets
+        Thread hook = new Thread(() -> {
+            try {
+                client.removeContainerCmd(id).withForce(true).exec();
+            } catch (RuntimeException ignored) {
+                // gone already, or the engine is: the next command holding the lock removes it
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             return call("running " + spec.containerName(), () -> {
                 client.startContainerCmd(id).exec();
@@ -475,13 +496,15 @@ public final class DockerEngine implements ContainerEngine {
                         .withStdErr(true)
                         .exec(frames(stdout, stderr));
                 try (logs) {
-                    Integer code;
-                    try {
-                        code = cb.awaitStatusCode(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    } catch (com.github.dockerjava.api.exception.DockerClientException timedOut) {
-                        client.killContainerCmd(id).exec();
-                        return TIMED_OUT;
+                    if (!cb.awaitCompletion(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        try {
+                            client.killContainerCmd(id).exec();
+                            return TIMED_OUT;
+                        } catch (com.github.dockerjava.api.exception.ConflictException exitedMeanwhile) {
+                            // it ended right at the deadline: its own exit code stands
+                        }
                     }
+                    Integer code = cb.awaitStatusCode();
                     logs.awaitCompletion(10, java.util.concurrent.TimeUnit.SECONDS); // the last of its output
                     return code;
                 } catch (InterruptedException e) {
@@ -493,7 +516,53 @@ public final class DockerEngine implements ContainerEngine {
             });
         } finally {
             remove(id);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // shutting down: the hook runs
+            }
         }
+    }
+
+    @Override
+    public Optional<dev.agentctl.engine.PathStat> stat(String id, String path) {
+        return call("looking at " + path + " in " + id, () -> {
+            var request = com.github.dockerjava.transport.DockerHttpClient.Request.builder()
+                    .method(com.github.dockerjava.transport.DockerHttpClient.Request.Method.GET)
+                    .path("/containers/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+                            + "/archive?path="
+                            + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8))
+                    .build();
+            // GET carries the same stat header as HEAD (which the transport lacks); the body is never read: closing
+            // the response drops the connection rather than reading a folder's whole archive
+            try (var r = http.execute(request)) {
+                if (r.getStatusCode() == 404) {
+                    return Optional.<dev.agentctl.engine.PathStat>empty();
+                }
+                String header = r.getHeaders().entrySet().stream()
+                        .filter(e -> e.getKey().equalsIgnoreCase("X-Docker-Container-Path-Stat"))
+                        .flatMap(e -> e.getValue().stream())
+                        .findFirst()
+                        .orElse(null);
+                if (r.getStatusCode() != 200 || header == null) {
+                    throw new EngineException(
+                            EngineException.Kind.FAILED, "the engine answered " + r.getStatusCode() + " for " + path);
+                }
+                var j = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(java.util.Base64.getDecoder().decode(header));
+                long mode = j.path("mode").asLong();
+                return Optional.of(new dev.agentctl.engine.PathStat(
+                        j.path("name").asText(),
+                        j.path("size").asLong(),
+                        (int) (mode & 0777),
+                        j.path("mtime").asText(""),
+                        (mode & (1L << 31)) != 0,
+                        (mode & (1L << 27)) != 0,
+                        j.path("linkTarget").asText("")));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     @Override
