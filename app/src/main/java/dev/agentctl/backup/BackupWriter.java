@@ -333,7 +333,8 @@ public final class BackupWriter {
         // not closed: closing would close the channel, which the caller still needs
         OutputStream buffered = new BufferedOutputStream(counted, 1 << 16);
         OutputStream compressed = compression.compress(
-                new Unclosing(buffered), Math.max(1, Runtime.getRuntime().availableProcessors()));
+                new dev.agentctl.io.Unclosing(buffered),
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
         TarWriter tar = new TarWriter(compressed);
         byte[] manifestJson = manifest.toJson();
         ArchiveCheck.requireRestorable(manifest, manifestJson.length);
@@ -469,23 +470,6 @@ public final class BackupWriter {
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
-        }
-    }
-
-    /** Lets a compressor be closed (to finish its stream) without closing what is below it. */
-    private static final class Unclosing extends FilterOutputStream {
-        Unclosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
         }
     }
 }

@@ -360,7 +360,7 @@ public final class FileTransfer {
                     java.nio.file.StandardOpenOption.WRITE,
                     java.nio.file.StandardOpenOption.DELETE_ON_CLOSE)) {
                 try (TarWriter tar = new TarWriter(new java.io.BufferedOutputStream(
-                                new Unclosed(java.nio.channels.Channels.newOutputStream(ch))))
+                                new dev.agentctl.io.Unclosing(java.nio.channels.Channels.newOutputStream(ch))))
                         .ownedBy(uid)) {
                     tar.tree(source, name, null);
                     tar.finish();
@@ -372,23 +372,6 @@ public final class FileTransfer {
                 engine().copyIn(t.id, dir, java.nio.channels.Channels.newInputStream(ch));
             }
             return dir + "/" + name;
-        }
-    }
-
-    /** Closing it leaves the channel below open (it is read back). */
-    private static final class Unclosed extends java.io.FilterOutputStream {
-        Unclosed(java.io.OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
         }
     }
 

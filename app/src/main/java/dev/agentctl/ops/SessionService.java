@@ -82,6 +82,7 @@ public final class SessionService {
                 i.dir(), fleet.backupsDir(), BackupService.metadata(fleet, name, i, c), () -> hold(c, name), paths);
         BackupVerifier.Result v = BackupVerifier.check(r.archive());
         if (!v.ok()) {
+            BackupCatalog.delete(r.archive()); // never one that does not verify beside the others
             throw AgentctlException.failed(
                     "the archive " + r.archive() + " of " + name + "'s sessions did not verify ("
                             + String.join("; ", v.problems()) + "); nothing was removed",
