@@ -111,6 +111,22 @@ public final class BackupCatalog {
         return out;
     }
 
+    /** The visible archives of one instance's sessions ({@code sessions archive}), oldest first. */
+    public static List<Path> sessionArchives(Path backupsDir, String instance) throws IOException {
+        Path dir = BackupWriter.sessionsFolder(backupsDir, instance);
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir, NOFOLLOW)) return out;
+        for (Path p : children(dir)) {
+            if (!hidden(p)
+                    && BackupWriter.isArchiveName(p.getFileName().toString())
+                    && Files.isRegularFile(p, NOFOLLOW)) {
+                out.add(p);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
     /** The archive's manifest, from its sidecar when that is current, else from the archive. */
     public static Manifest readManifest(Path archive) throws IOException {
         return manifestOf(archive).manifest;

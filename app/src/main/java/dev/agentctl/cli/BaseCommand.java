@@ -87,6 +87,25 @@ public abstract class BaseCommand implements Callable<Integer> {
         return lock;
     }
 
+    /**
+     * Runs {@code body} with the command's stdout and stderr as byte streams: the process's own (raw bytes, so that
+     * binary output passes unchanged), or for in-process runs (tests) the command's writers, flushed at the end.
+     */
+    int streamed(java.util.function.BiFunction<java.io.OutputStream, java.io.OutputStream, Integer> body) {
+        if (Main.realStdio) {
+            out().flush();
+            return body.apply(System.out, System.err);
+        }
+        ExecCommand.WriterStream o = new ExecCommand.WriterStream(out());
+        ExecCommand.WriterStream e = new ExecCommand.WriterStream(err());
+        try {
+            return body.apply(o, e);
+        } finally {
+            o.flush();
+            e.flush();
+        }
+    }
+
     protected void printJson(Object value) throws Exception {
         out().println(JSON.writeValueAsString(value));
     }

@@ -99,11 +99,7 @@ final class ExecCommand extends EngineCommand {
             }
         }
         ExecRequest req = new ExecRequest(command, user, vars, workdir);
-        if (Main.realStdio) { // raw bytes: binary output (exec -- tar c ...) must pass unchanged
-            out().flush();
-            return containers.engine().exec(c.id(), req, System.out, System.err);
-        }
-        return containers.engine().exec(c.id(), req, new WriterStream(out()), new WriterStream(err()));
+        return streamed((o, e) -> containers.engine().exec(c.id(), req, o, e));
     }
 
     /** Bytes from the engine to the command's PrintWriter, for in-process runs (tests capture exec output so). */

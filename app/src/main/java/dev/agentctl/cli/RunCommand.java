@@ -47,20 +47,7 @@ final class RunCommand extends EngineCommand {
             throw AgentctlException.badInput("invalid --timeout '" + timeout + "': give a duration above 0, like 30s");
         }
         Instance i = fleet.load(Validate.name(name));
-        int code;
-        if (Main.realStdio) { // raw bytes, as exec passes them
-            out().flush();
-            code = OneOffRun.run(fleet, containers, i, command, limit, System.out, System.err);
-        } else {
-            ExecCommand.WriterStream o = new ExecCommand.WriterStream(out());
-            ExecCommand.WriterStream e = new ExecCommand.WriterStream(err());
-            try {
-                code = OneOffRun.run(fleet, containers, i, command, limit, o, e);
-            } finally {
-                o.flush();
-                e.flush();
-            }
-        }
+        int code = streamed((o, e) -> OneOffRun.run(fleet, containers, i, command, limit, o, e));
         if (code == ContainerEngine.TIMED_OUT) {
             err().println("agentctl: " + String.join(" ", command) + " did not finish within " + timeout
                     + ": it was killed and its container removed");

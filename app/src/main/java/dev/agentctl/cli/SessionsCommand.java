@@ -1,6 +1,7 @@
 package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
+import dev.agentctl.backup.BackupCatalog;
 import dev.agentctl.backup.BackupWriter;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
@@ -11,8 +12,6 @@ import dev.agentctl.ops.FleetLock;
 import dev.agentctl.ops.SessionService;
 import dev.agentctl.spec.RuntimeRef;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -63,7 +61,7 @@ final class SessionsCommand extends BaseCommand {
         Fleet fleet = fleet();
         Instance i = fleet.load(Validate.name(name));
         SessionFiles.Listing l = list(i);
-        List<Path> archives = archives(fleet, i.name());
+        List<Path> archives = BackupCatalog.sessionArchives(fleet.backupsDir(), i.name());
         String layout = layout(fleet);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -112,20 +110,6 @@ final class SessionsCommand extends BaseCommand {
             return SessionFiles.list(i.dir());
         } catch (IOException e) {
             throw AgentctlException.failed("cannot list the sessions of " + i.name() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The visible archives of sessions of one instance, oldest first. */
-    static List<Path> archives(Fleet fleet, String name) throws IOException {
-        Path dir = BackupWriter.sessionsFolder(fleet.backupsDir(), name);
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> !p.getFileName().toString().startsWith("."))
-                    .filter(p -> p.getFileName().toString().matches(".*\\.tar\\.(zst|gz)"))
-                    .sorted()
-                    .toList();
         }
     }
 
@@ -258,16 +242,7 @@ final class SessionsCommand extends BaseCommand {
                         + ", into " + r.folder());
                 return 0;
             } catch (IOException e) {
-                String why = String.valueOf(e.getMessage())
-                        .strip()
-                        .lines()
-                        .findFirst()
-                        .orElse("");
-                if (e instanceof java.nio.file.FileSystemException || why.contains("No space left")) {
-                    throw AgentctlException.failed("cannot restore sessions from '" + archive + "': " + why, e);
-                }
-                throw AgentctlException.badInput(
-                        "refusing to restore sessions from '" + archive + "': " + why + "; nothing was changed");
+                throw dev.agentctl.ops.RestoreService.failure("restore sessions from", archive, e);
             }
         }
 

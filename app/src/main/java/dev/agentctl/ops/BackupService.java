@@ -230,7 +230,7 @@ public final class BackupService {
      * Pause or stop the container if it runs (else nothing) and give it back when closed. It is recorded as held
      * (in memory and on disk) before the call, so an error after the daemon acted is still given back.
      */
-    private BackupWriter.Quiescer quiescer(Optional<ContainerInfo> container, String instance, String mode) {
+    BackupWriter.Quiescer quiescer(Optional<ContainerInfo> container, String instance, String mode) {
         if (!holds(container, mode)) {
             return BackupWriter.Quiescer.none();
         }

@@ -129,8 +129,7 @@ public final class Doctor {
         FleetConfig.Maintain cfg = fleet.config().maintain();
         try {
             java.nio.file.FileStore fs = Files.getFileStore(fleet.root());
-            long total = fs.getTotalSpace();
-            int used = total <= 0 ? 0 : (int) Math.round(100.0 * (total - fs.getUsableSpace()) / total);
+            int used = Math.max(0, Maintain.percentUsed(fs));
             String msg = fleet.root() + ": " + used + "% used, " + fs.getUsableSpace() + " bytes free";
             String status = used >= cfg.diskCritical() ? "fail" : used >= cfg.diskWarn() ? "warn" : "ok";
             out.add(new Check(

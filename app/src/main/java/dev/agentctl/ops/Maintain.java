@@ -10,6 +10,7 @@ import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.fleet.SessionFiles;
 import dev.agentctl.io.AtomicFiles;
 import dev.agentctl.runtime.RuntimeBuilder;
 import dev.agentctl.spec.SpecBuilder;
@@ -424,10 +425,7 @@ public final class Maintain {
         }
         List<FileStore> seen = new ArrayList<>();
         for (var e : places.entrySet()) {
-            Path p = e.getValue();
-            while (p != null && !Files.exists(p)) {
-                p = p.getParent();
-            }
+            Path p = existing(e.getValue());
             if (p == null) {
                 continue;
             }
@@ -437,11 +435,10 @@ public final class Maintain {
                     continue;
                 }
                 seen.add(fs);
-                long total = fs.getTotalSpace();
-                if (total <= 0) {
+                int used = percentUsed(fs);
+                if (used < 0) {
                     continue;
                 }
-                int used = (int) Math.round(100.0 * (total - fs.getUsableSpace()) / total);
                 String msg = e.getKey() + " " + p + ": " + used + "% used";
                 if (used >= cfg.diskCritical()) {
                     fail(items, conditions, "disk", e.getKey(), msg + " (critical at " + cfg.diskCritical() + "%)");
@@ -505,8 +502,8 @@ public final class Maintain {
                 continue;
             }
             try {
-                dev.agentctl.fleet.SessionFiles.Listing list = dev.agentctl.fleet.SessionFiles.list(i.dir());
-                java.util.Set<dev.agentctl.fleet.SessionFiles.Session> chosen = new java.util.LinkedHashSet<>(
+                SessionFiles.Listing list = SessionFiles.list(i.dir());
+                java.util.Set<SessionFiles.Session> chosen = new java.util.LinkedHashSet<>(
                         cfg.archiveAfter() == null
                                 ? List.of()
                                 : SessionService.idle(list, cfg.archiveAfter(), now).stream()
@@ -514,7 +511,7 @@ public final class Maintain {
                                         .toList());
                 long over = budget == null
                         ? 0
-                        : dev.agentctl.fleet.SessionFiles.usage(i.dir())
+                        : SessionFiles.usage(i.dir())
                                 - budget
                                 - chosen.stream().mapToLong(x -> x.bytes()).sum();
                 for (var x : list.sessions()) { // oldest first
@@ -560,16 +557,26 @@ public final class Maintain {
         }
     }
 
-    /** How full the file system of {@code p} (or of its nearest existing parent) is, in percent; null: unknown. */
-    private static Integer usedPercent(Path p) {
+    /** {@code p}, or its nearest parent that exists (a backups folder not made yet); null when none does. */
+    static Path existing(Path p) {
         Path at = p.toAbsolutePath();
         while (at != null && !Files.exists(at)) {
             at = at.getParent();
         }
+        return at;
+    }
+
+    /** How full a file system is, in percent of its size; -1 when it does not say. */
+    static int percentUsed(FileStore fs) throws IOException {
+        long total = fs.getTotalSpace();
+        return total <= 0 ? -1 : (int) Math.round(100.0 * (total - fs.getUsableSpace()) / total);
+    }
+
+    /** How full the file system of {@code p} (or of its nearest existing parent) is, in percent; null: unknown. */
+    private static Integer usedPercent(Path p) {
         try {
-            FileStore fs = Files.getFileStore(at);
-            long total = fs.getTotalSpace();
-            return total <= 0 ? null : (int) Math.round(100.0 * (total - fs.getUsableSpace()) / total);
+            int used = percentUsed(Files.getFileStore(existing(p)));
+            return used < 0 ? null : used;
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -112,7 +112,7 @@ public final class RestoreService {
             int port = checkStaged(archive, staged.path(), name, requestedPort, detach, warnings);
             return exists ? replace(staged, name, port, warnings) : create(staged, name, port, detach, warnings);
         } catch (IOException e) {
-            throw failure(archive, e);
+            throw failure("restore", archive, e);
         }
     }
 
@@ -225,12 +225,17 @@ public final class RestoreService {
      * A refused archive (unsafe entry, checksum mismatch, truncated or not gzip) is bad input (2); a failure of this
      * host (a full disk, permissions) is 1.
      */
-    private static AgentctlException failure(Path archive, IOException e) {
+    /**
+     * A failed restore of {@code archive} ({@code what}: "restore", "restore sessions from"): the host's trouble is
+     * exit 1, the archive's (refused, does not match its manifest) exit 2.
+     */
+    public static AgentctlException failure(String what, Path archive, IOException e) {
         String why = String.valueOf(e.getMessage()).strip().lines().findFirst().orElse("");
         boolean host = e instanceof java.nio.file.FileSystemException || why.contains("No space left");
         return host
-                ? AgentctlException.failed("cannot restore '" + archive + "': " + why, e)
-                : AgentctlException.badInput("refusing to restore '" + archive + "': " + why + "; nothing was changed");
+                ? AgentctlException.failed("cannot " + what + " '" + archive + "': " + why, e)
+                : AgentctlException.badInput(
+                        "refusing to " + what + " '" + archive + "': " + why + "; nothing was changed");
     }
 
     /**

@@ -48,13 +48,11 @@ public final class SessionService {
 
     private final Fleet fleet;
     private final FleetContainers containers;
-    private final Holds holds;
 
     /** {@code containers} null: no engine (only for stopped fleets, as in unit tests of the files). */
     public SessionService(Fleet fleet, FleetContainers containers) {
         this.fleet = fleet;
         this.containers = containers;
-        this.holds = new Holds(fleet);
     }
 
     /** The sessions whose last activity is older than {@code now - olderThan}. */
@@ -160,36 +158,13 @@ public final class SessionService {
         }
     }
 
-    /** Pauses a running container, recorded as a backup's hold is, until closed. */
-    private AutoCloseable hold(Optional<ContainerInfo> c, String name) {
-        if (c.isEmpty() || !c.get().running() || containers == null) {
-            return () -> {};
-        }
-        String id = c.get().id();
-        holds.record(id, name, Holds.Mode.PAUSE);
-        try {
-            containers.engine().pause(id);
-        } catch (RuntimeException e) {
-            try { // the daemon may have paused it before failing
-                if (containers
-                        .engine()
-                        .inspect(id)
-                        .map(x -> x.state() != dev.agentctl.engine.ContainerState.PAUSED)
-                        .orElse(true)) {
-                    holds.release(id);
-                } else {
-                    containers.engine().unpause(id);
-                    holds.release(id);
-                }
-            } catch (RuntimeException undo) {
-                e.addSuppressed(undo); // stays recorded: the next command gives it back
-            }
-            throw e;
-        }
-        return () -> {
-            containers.engine().unpause(id);
-            holds.release(id);
-        };
+    /** Pauses a running container until closed, recorded and given back as a backup's hold is. */
+    private AutoCloseable hold(Optional<ContainerInfo> c, String name) throws Exception {
+        return containers == null
+                ? () -> {}
+                : new BackupService(fleet, containers)
+                        .quiescer(c, name, "pause")
+                        .quiesce();
     }
 
     /**
