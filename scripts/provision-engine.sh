@@ -32,8 +32,9 @@ fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   $SUDO mkdir -p /var/log
-  # setsid: the daemon must outlive this script and the shell that ran it
-  $SUDO setsid dockerd --iptables=false --ip6tables=false >/var/log/agentctl-dockerd.log 2>&1 < /dev/null &
+  # setsid: the daemon must outlive this script and the shell that ran it. With its iptables rules (Docker's
+  # default): they are what keeps one bridge network from reaching another (agentctl's network modes)
+  $SUDO setsid dockerd --ip6tables=false >/var/log/agentctl-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/agentctl-dockerd.log"; tail -20 /var/log/agentctl-dockerd.log >&2; exit 1; }
 fi

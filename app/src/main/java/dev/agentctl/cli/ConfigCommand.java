@@ -1,12 +1,11 @@
 package dev.agentctl.cli;
 
-import dev.agentctl.compose.ComposeRenderer;
+import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Validate;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.SpecBuilder;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,9 +30,9 @@ final class ConfigCommand extends BaseCommand {
         if (json) {
             printJson(spec);
         } else {
-            out().print(ComposeRenderer.render(
-                    fleet.config().network(),
-                    List.of(spec),
+            out().print(ComposeFiles.render(
+                    fleet,
+                    i,
                     "# " + i.name() + " as agentctl up creates it (env_file holds the secrets; they are not shown)\n"));
         }
         return 0;

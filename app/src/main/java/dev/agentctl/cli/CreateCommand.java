@@ -8,7 +8,6 @@ import dev.agentctl.fleet.Providers;
 import dev.agentctl.fleet.Scaffolder;
 import dev.agentctl.fleet.Souls;
 import dev.agentctl.ops.FleetLock;
-import dev.agentctl.spec.SpecBuilder;
 import java.io.Console;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -79,6 +78,13 @@ final class CreateCommand extends BaseCommand {
     String bind;
 
     @Option(
+            names = "--network",
+            paramLabel = "MODE",
+            description = "isolated (a network of its own, the default), fleet (shared with the other instances),"
+                    + " internal (no way off this machine; no published port) or none.")
+    String network;
+
+    @Option(
             names = {"-i", "--interactive"},
             description = "Ask for the persona on the terminal.")
     boolean interactive;
@@ -90,10 +96,10 @@ final class CreateCommand extends BaseCommand {
             soul = askSoul();
         }
         Scaffolder.Request req = new Scaffolder.Request(
-                name, port, model, soul, provider, env.values(globals().env), cpus, memory, bind, apiBase);
+                name, port, model, soul, provider, env.values(globals().env), cpus, memory, bind, apiBase, network);
         Instance i;
         try (FleetLock lock = lock(fleet)) {
-            i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, inst)));
+            i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, inst));
             ComposeFiles.write(fleet);
         }
         out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", provider "

@@ -3,7 +3,6 @@ package dev.agentctl.cli;
 import dev.agentctl.compose.ComposeFiles;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Migrator;
-import dev.agentctl.spec.SpecBuilder;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,12 +44,7 @@ final class MigrateCommand extends BaseCommand {
         Migrator.Migrated m;
         try (var lock = lock(fleet)) {
             m = new Migrator(fleet)
-                    .migrate(
-                            src.toAbsolutePath(),
-                            workspace,
-                            name,
-                            port,
-                            i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i)));
+                    .migrate(src.toAbsolutePath(), workspace, name, port, i -> ComposeFiles.override(fleet, i));
             ComposeFiles.write(fleet);
         }
         out().println("Imported " + src + " as " + m.instance().name() + " on port "

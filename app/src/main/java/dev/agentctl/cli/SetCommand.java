@@ -63,6 +63,13 @@ final class SetCommand extends BaseCommand {
                     + " sessions; 'default': fleet.yaml's sessions.budget.")
     String sessionsBudget;
 
+    @Option(
+            names = "--network",
+            paramLabel = "MODE",
+            description = "isolated, fleet, internal or none (see agentctl create --help); 'default': fleet.yaml's"
+                    + " defaults.network.")
+    String network;
+
     @Mixin
     EnvOptions env;
 
@@ -82,11 +89,12 @@ final class SetCommand extends BaseCommand {
                 bind,
                 provider,
                 apiBase,
-                sessionsBudget);
+                sessionsBudget,
+                network);
         if (change.isEmpty()) {
             throw AgentctlException.badInput(
                     "nothing to change: give --model, --port, --cpus, --memory, --soul, --bind, --provider, --api-base,"
-                            + " --sessions-budget, --env or --unset");
+                            + " --sessions-budget, --network, --env or --unset");
         }
         Fleet fleet = fleet();
         Instance i;

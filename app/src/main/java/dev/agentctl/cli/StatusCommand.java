@@ -77,6 +77,7 @@ final class StatusCommand extends EngineCommand {
         Table t = new Table(
                 "NAME",
                 "PORT",
+                "NETWORK",
                 "STATE",
                 "HEALTH",
                 "UPTIME",
@@ -98,6 +99,7 @@ final class StatusCommand extends EngineCommand {
             t.row(
                     r.name(),
                     r.port(),
+                    r.network(),
                     state,
                     r.health(),
                     uptime(r.uptimeSeconds()),

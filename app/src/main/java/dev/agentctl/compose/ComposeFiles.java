@@ -3,7 +3,7 @@ package dev.agentctl.compose;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.io.AtomicFiles;
-import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.InstanceNetwork;
 import dev.agentctl.spec.RuntimeRef;
 import dev.agentctl.spec.SpecBuilder;
 import java.nio.file.Path;
@@ -24,30 +24,46 @@ public final class ComposeFiles {
      * override as it was and is left out of docker-compose.yml (one broken instance blocks only itself).
      */
     public static Path write(Fleet fleet) {
-        List<ContainerSpec> specs = new ArrayList<>();
+        List<ComposeRenderer.Service> services = new ArrayList<>();
         RuntimeRef runtime = RuntimeRef.current(fleet);
         for (Fleet.Loaded l : fleet.loadAll()) {
             if (l.instance() == null) {
                 continue;
             }
-            ContainerSpec spec = SpecBuilder.build(fleet, l.instance(), runtime);
-            specs.add(spec);
-            AtomicFiles.write(l.instance().dir().resolve(Instance.OVERRIDE), override(fleet, spec));
+            ComposeRenderer.Service service = new ComposeRenderer.Service(
+                    SpecBuilder.build(fleet, l.instance(), runtime), InstanceNetwork.of(fleet, l.instance()));
+            services.add(service);
+            AtomicFiles.write(l.instance().dir().resolve(Instance.OVERRIDE), override(fleet, service));
         }
         AtomicFiles.write(
                 fleet.root().resolve(".env"),
                 ComposeRenderer.projectEnv(fleet.config().name()));
         AtomicFiles.write(
-                fleet.composeFile(), ComposeRenderer.render(fleet.config().network(), specs, HEADER));
+                fleet.composeFile(), ComposeRenderer.render(fleet.config().network(), services, HEADER));
         return fleet.composeFile();
     }
 
     /** One instance's docker-compose.override.yml. */
-    public static String override(Fleet fleet, ContainerSpec spec) {
+    public static String override(Fleet fleet, Instance instance) {
+        return override(
+                fleet,
+                new ComposeRenderer.Service(SpecBuilder.build(fleet, instance), InstanceNetwork.of(fleet, instance)));
+    }
+
+    /** One instance alone, as {@code up} creates it, with {@code header} on top. */
+    public static String render(Fleet fleet, Instance instance, String header) {
+        return ComposeRenderer.render(
+                fleet.config().network(),
+                List.of(new ComposeRenderer.Service(
+                        SpecBuilder.build(fleet, instance), InstanceNetwork.of(fleet, instance))),
+                header);
+    }
+
+    private static String override(Fleet fleet, ComposeRenderer.Service service) {
         String header = "# This instance alone, as rendered by agentctl (same content as its service in"
                 + " ../../docker-compose.yml).\n"
                 + "# Start just it with: docker-compose -p " + fleet.config().name() + " -f " + Instance.OVERRIDE
                 + " up -d\n";
-        return ComposeRenderer.render(fleet.config().network(), List.of(spec), header);
+        return ComposeRenderer.render(fleet.config().network(), List.of(service), header);
     }
 }

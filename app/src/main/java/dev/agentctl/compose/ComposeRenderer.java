@@ -1,16 +1,21 @@
 package dev.agentctl.compose;
 
 import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.InstanceNetwork;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /** Renders container specs as a compose file (the compose specification, checked with docker-compose config). */
 public final class ComposeRenderer {
-    public static final String NETWORK_KEY = "fleet";
+    public static final String NETWORK_KEY = InstanceNetwork.FLEET_KEY;
+
+    /** An instance's container spec and the network it joins. */
+    public record Service(ContainerSpec spec, InstanceNetwork network) {}
 
     private ComposeRenderer() {}
 
@@ -18,14 +23,29 @@ public final class ComposeRenderer {
      * The compose file for {@code specs}. The project name is not in it (docker-compose 1.x rejects a top-level
      * {@code name}); it comes from COMPOSE_PROJECT_NAME in the fleet root's .env, see {@link #projectEnv}.
      */
-    public static String render(String network, List<ContainerSpec> specs, String header) {
+    public static String render(String fleetNetwork, List<Service> list, String header) {
         Map<String, Object> root = new LinkedHashMap<>();
         Map<String, Object> services = new LinkedHashMap<>();
-        for (ContainerSpec s : specs) {
-            services.put(s.instance(), service(s));
+        Map<String, Object> networks = new TreeMap<>();
+        for (Service s : list) {
+            services.put(s.spec().instance(), service(s.spec(), s.network()));
+            InstanceNetwork n = s.network();
+            if (n.composeKey() != null) {
+                Map<String, Object> def = new LinkedHashMap<>();
+                def.put("name", n.name());
+                if (n.internal()) {
+                    def.put("internal", true);
+                }
+                networks.put(n.composeKey(), def);
+            }
         }
         root.put("services", services);
-        root.put("networks", Map.of(NETWORK_KEY, Map.of("name", network)));
+        if (networks.isEmpty()) {
+            // an empty fleet, or one of instances without networks: compose 1.x reads a file without any networks as
+            // the old v1 format, so the fleet's network is declared anyway (compose makes none nobody joins)
+            networks.put(NETWORK_KEY, Map.of("name", fleetNetwork));
+        }
+        root.put("networks", networks);
         DumperOptions o = new DumperOptions();
         o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         o.setIndent(2);
@@ -41,7 +61,7 @@ public final class ComposeRenderer {
                 + "COMPOSE_PROJECT_NAME=" + project + "\n";
     }
 
-    static Map<String, Object> service(ContainerSpec s) {
+    static Map<String, Object> service(ContainerSpec s, InstanceNetwork network) {
         Map<String, Object> svc = new LinkedHashMap<>();
         svc.put("image", s.image());
         svc.put("container_name", s.containerName());
@@ -56,7 +76,9 @@ public final class ComposeRenderer {
             String ip = p.hostIp().contains(":") ? "[" + p.hostIp() + "]" : p.hostIp();
             ports.add(ip + ":" + p.hostPort() + ":" + p.containerPort());
         }
-        svc.put("ports", ports);
+        if (!ports.isEmpty()) {
+            svc.put("ports", ports);
+        }
         List<Map<String, Object>> volumes = new ArrayList<>();
         for (ContainerSpec.Mount m : s.mounts()) {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -95,7 +117,11 @@ public final class ComposeRenderer {
             logging.put("options", s.logOptions());
         }
         svc.put("logging", logging);
-        svc.put("networks", List.of(NETWORK_KEY));
+        if (network.composeKey() == null) {
+            svc.put("network_mode", InstanceNetwork.NONE);
+        } else {
+            svc.put("networks", List.of(network.composeKey()));
+        }
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("cpus", Double.toString(s.cpus()));
         limits.put("memory", s.memoryBytes() + "b");

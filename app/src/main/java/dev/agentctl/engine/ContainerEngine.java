@@ -39,10 +39,13 @@ public interface ContainerEngine extends AutoCloseable {
 
     // ---- networks
 
-    /** Creates the network when missing. */
+    /** Creates the network when missing (an existing one is left as it is). */
     void ensureNetwork(NetworkSpec network);
 
     Optional<NetworkInfo> network(String name);
+
+    /** Every network carrying all of the labels. */
+    List<NetworkInfo> networks(Map<String, String> labels);
 
     void removeNetwork(String name);
 

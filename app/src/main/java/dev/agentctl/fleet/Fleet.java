@@ -242,7 +242,7 @@ public final class Fleet {
         String model = cfg.path("agents").path("defaults").path("model").asText("");
         Path settingsFile = dir.resolve(Instance.SETTINGS);
         StrictYaml s = StrictYaml.parse(settingsFile.toString(), readOwnFile(settingsFile))
-                .allow("soul", "provider", "created", "resources", "bind", "security", "sessions");
+                .allow("soul", "provider", "created", "resources", "bind", "security", "sessions", "network");
         StrictYaml res = s.map("resources").allow("cpus", "memory", "pids");
         String cpus = res.string("cpus", null);
         String memory = res.string("memory", null);
@@ -279,7 +279,8 @@ public final class Fleet {
                 security,
                 EnvFile.read(dir.resolve(Instance.ENV)),
                 Hashing.sha256Hex(configBytes).substring(0, 16),
-                budget);
+                budget,
+                s.has("network") ? NetworkMode.parse(s.where("network"), s.string("network", null)) : null);
     }
 
     /** config/config.json of an instance folder: a regular file (never a link), at most {@link #MAX_CONFIG_BYTES}. */

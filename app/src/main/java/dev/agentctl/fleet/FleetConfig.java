@@ -14,6 +14,7 @@ public record FleetConfig(
         Defaults defaults,
         PortRange ports,
         String network,
+        String subnets,
         Backups backups,
         Maintain maintain,
         Notify notifications,
@@ -60,7 +61,8 @@ public record FleetConfig(
             Logging logging,
             String bind,
             String restart,
-            Security security) {}
+            Security security,
+            NetworkMode network) {}
 
     public record PortRange(int from, int to) {}
 
@@ -111,7 +113,17 @@ public record FleetConfig(
 
     public static FleetConfig parse(String fileName, String text) {
         StrictYaml y = StrictYaml.parse(fileName, text)
-                .allow("name", "runtime", "defaults", "ports", "network", "backups", "maintain", "notify", "sessions");
+                .allow(
+                        "name",
+                        "runtime",
+                        "defaults",
+                        "ports",
+                        "network",
+                        "subnets",
+                        "backups",
+                        "maintain",
+                        "notify",
+                        "sessions");
         String name = Validate.fleetName(y.string("name", "nanobot"), y.where("name"));
 
         StrictYaml r = y.map("runtime")
@@ -148,7 +160,7 @@ public record FleetConfig(
                 r.string("wheelhouse", null));
 
         StrictYaml d = y.map("defaults")
-                .allow("model", "provider", "soul", "resources", "logging", "bind", "restart", "security");
+                .allow("model", "provider", "soul", "resources", "logging", "bind", "restart", "security", "network");
         StrictYaml res = d.map("resources").allow("cpus", "memory", "pids");
         String memory = res.string("memory", "1g");
         Resources resources = new Resources(
@@ -172,7 +184,10 @@ public record FleetConfig(
                 logging,
                 Validate.bind(d.string("bind", "127.0.0.1")),
                 restart,
-                security(d.map("security")));
+                security(d.map("security")),
+                d.has("network")
+                        ? NetworkMode.parse(d.where("network"), d.string("network", null))
+                        : NetworkMode.DEFAULT);
 
         StrictYaml p = y.map("ports").allow("from", "to");
         PortRange ports = new PortRange(p.integer("from", 18790, 1024, 65535), p.integer("to", 18999, 1024, 65535));
@@ -238,10 +253,24 @@ public record FleetConfig(
                 defaults,
                 ports,
                 y.string("network", name + "-net"),
+                subnets(y),
                 backups,
                 maintain,
                 notify,
                 sessions);
+    }
+
+    /** Where the bridges of isolated and internal instances get their addresses: a /28 each. */
+    public static final String DEFAULT_SUBNETS = "172.30.0.0/16";
+
+    private static String subnets(StrictYaml y) {
+        String pool = y.string("subnets", DEFAULT_SUBNETS);
+        if (!Validate.isCidr(pool, 8, 28)) {
+            throw AgentctlException.badInput(y.where("subnets")
+                    + ": subnets must be an IPv4 range from /8 to /28 such as " + DEFAULT_SUBNETS + ", not '" + pool
+                    + "'");
+        }
+        return pool;
     }
 
     private static java.time.Duration backoff(StrictYaml m) {

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * One instance as read from disk: nanobot's own settings (port, model) from config/config.json and agentctl's
- * from instance.yaml. Null resource fields mean "the fleet's default". {@code configDigest} is a short digest of
+ * from instance.yaml. Null resource fields (and a null network) mean "the fleet's default". {@code configDigest} is a short digest of
  * config.json as read (empty for an instance not yet on disk): the agent reads that file when it starts.
  */
 public record Instance(
@@ -24,7 +24,8 @@ public record Instance(
         Security security,
         Map<String, String> env,
         String configDigest,
-        String sessionsBudget) {
+        String sessionsBudget,
+        NetworkMode network) {
 
     public static final String CONFIG_JSON = "config/config.json";
     public static final String SETTINGS = "instance.yaml";
@@ -65,6 +66,10 @@ public record Instance(
         return sessionsBudget != null
                 ? Long.valueOf(Validate.size("sessions.budget", sessionsBudget))
                 : fleet.sessions().budgetBytes();
+    }
+
+    public NetworkMode effectiveNetwork(FleetConfig fleet) {
+        return network != null ? network : fleet.defaults().network();
     }
 
     public Security effectiveSecurity(FleetConfig fleet) {

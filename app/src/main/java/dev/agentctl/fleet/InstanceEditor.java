@@ -30,12 +30,13 @@ public final class InstanceEditor {
             String bind,
             String provider,
             String apiBase,
-            String sessionsBudget) {
+            String sessionsBudget,
+            String network) {
 
         /** Only a new port (restore and trash restore move an instance off a taken one). */
         public static Change port(int port) {
             return new Change(
-                    null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null, null, null, null);
+                    null, Integer.toString(port), null, null, null, Map.of(), Set.of(), null, null, null, null, null);
         }
 
         public boolean isEmpty() {
@@ -49,7 +50,8 @@ public final class InstanceEditor {
                     && bind == null
                     && provider == null
                     && apiBase == null
-                    && sessionsBudget == null;
+                    && sessionsBudget == null
+                    && network == null;
         }
     }
 
@@ -89,6 +91,10 @@ public final class InstanceEditor {
                 Validate.size("--sessions-budget", budget);
             }
         }
+        // "default": fleet.yaml's defaults.network again
+        NetworkMode network = c.network() == null
+                ? cur.network()
+                : c.network().equals("default") ? null : NetworkMode.parse("--network", c.network());
         String apiBase = c.apiBase() == null ? null : Validate.apiBase(c.apiBase());
         Souls.Soul soul = c.soul() == null ? null : Souls.resolve(fleet, c.soul());
         Map<String, String> env = new LinkedHashMap<>(cur.env());
@@ -116,7 +122,8 @@ public final class InstanceEditor {
                 cur.security(),
                 env,
                 cur.configDigest(),
-                budget);
+                budget,
+                network);
         ObjectNode cfg = ConfigJson.read(cur.dir());
         boolean configChanged =
                 port != cur.port() || !model.equals(cur.model()) || c.provider() != null || apiBase != null;

@@ -37,6 +37,9 @@ public final class InstanceFiles {
         if (i.sessionsBudget() != null) {
             y.append("sessions:\n  budget: ").append(quote(i.sessionsBudget())).append('\n');
         }
+        if (i.network() != null) {
+            y.append("network: ").append(i.network().word()).append('\n');
+        }
         if (i.bind() != null) {
             y.append("bind: ").append(quote(i.bind())).append('\n');
         }
@@ -59,6 +62,13 @@ public final class InstanceFiles {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
+    private static String published(Fleet fleet, Instance i) {
+        NetworkMode mode = i.effectiveNetwork(fleet.config());
+        return mode.publishes()
+                ? " (published on " + i.effectiveBind(fleet.config()) + "; network " + mode.word() + ")"
+                : " (not published: network " + mode.word() + ")";
+    }
+
     /** INSTANCE_INFO.txt: what the instance is and how to use it (no secrets). */
     public static String info(Fleet fleet, Instance i) {
         String bind = i.effectiveBind(fleet.config());
@@ -66,7 +76,7 @@ public final class InstanceFiles {
                 "\n",
                 "Instance:   " + i.name(),
                 "Container:  " + fleet.containerName(i.name()),
-                "Port:       " + i.port() + " (published on " + bind + ")",
+                "Port:       " + i.port() + published(fleet, i),
                 "Model:      " + i.model() + " (provider " + i.provider() + ")",
                 "Soul:       " + i.soul(),
                 "Created:    " + i.created(),
@@ -77,8 +87,11 @@ public final class InstanceFiles {
                 "  secrets:    " + i.envFile() + " (mode 0600; put " + Providers.keyVariable(i.provider()) + " there)",
                 "",
                 "Start it:     agentctl up " + i.name(),
-                "Health:       curl http://" + ("0.0.0.0".equals(bind) ? "127.0.0.1" : bind) + ":" + i.port()
-                        + "/health",
+                "Health:       "
+                        + (i.effectiveNetwork(fleet.config()).publishes()
+                                ? "curl http://" + ("0.0.0.0".equals(bind) ? "127.0.0.1" : bind) + ":" + i.port()
+                                        + "/health"
+                                : "agentctl status " + i.name()),
                 "Logs:         agentctl logs -f " + i.name(),
                 "Change it:    agentctl set " + i.name() + " --model M | --memory 2g | --env KEY=VALUE",
                 "");

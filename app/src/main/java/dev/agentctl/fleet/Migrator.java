@@ -108,6 +108,7 @@ public final class Migrator {
                 null,
                 env,
                 "",
+                null,
                 null);
         List<String> skipped = new ArrayList<>();
         scaffolder.install(

@@ -35,7 +35,8 @@ public final class Scaffolder {
             String cpus,
             String memory,
             String bind,
-            String apiBase) {}
+            String apiBase,
+            String network) {}
 
     private final Fleet fleet;
     private final Steps steps;
@@ -95,7 +96,8 @@ public final class Scaffolder {
                 null,
                 env,
                 "",
-                null);
+                null,
+                r.network() == null ? null : NetworkMode.parse("--network", r.network()));
         return install(
                 instance,
                 dir -> {

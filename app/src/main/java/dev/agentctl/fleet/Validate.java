@@ -40,6 +40,28 @@ public final class Validate {
         return name;
     }
 
+    /** An IPv4 range a.b.c.d/N with N from {@code min} to {@code max} and no bits set past N. */
+    public static boolean isCidr(String text, int min, int max) {
+        int slash = text == null ? -1 : text.indexOf('/');
+        if (slash < 0 || !IPV4.matcher(text.substring(0, slash)).matches()) {
+            return false;
+        }
+        int bits;
+        try {
+            bits = Integer.parseInt(text.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        if (bits < min || bits > max) {
+            return false;
+        }
+        long address = 0;
+        for (String part : text.substring(0, slash).split("\\.")) {
+            address = address << 8 | Integer.parseInt(part);
+        }
+        return (address & ((1L << (32 - bits)) - 1)) == 0;
+    }
+
     public static int port(String text) {
         try {
             int p = Integer.parseInt(text.trim());

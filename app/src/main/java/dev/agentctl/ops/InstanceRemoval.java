@@ -69,6 +69,7 @@ public final class InstanceRemoval {
             progress.accept("Removed container " + c.get().name());
         }
         new FleetState(fleet).forget(name);
+        Networks.prune(containers.engine(), fleet);
         ComposeFiles.write(fleet);
         if (purge) {
             AtomicFiles.deleteTree(where);

@@ -37,7 +37,7 @@ public final class OneOffRun {
             throw AgentctlException.badInput(
                     "runtime image " + spec.image() + " is missing: run 'agentctl runtime build --force'");
         }
-        engine.ensureNetwork(UpService.network(fleet));
+        Networks.of(fleet, i).ifPresent(engine::ensureNetwork);
         byte[] tag = new byte[4];
         new SecureRandom().nextBytes(tag);
         String name = spec.containerName() + RUN + HexFormat.of().formatHex(tag);

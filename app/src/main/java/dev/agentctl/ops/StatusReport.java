@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * {@code agentctl status}: what each instance's container is, and whether that is what its files say. STATE is the
  * container's (with the last exit code of one that is not running), or "not created", "stopped" (a person stopped it),
- * "orphan" (a container whose instance folder is gone). HEALTH is "-" for a container that is not running. PORT,
+ * "orphan" (a container whose instance folder is gone). HEALTH is "-" for a container that is not running. NETWORK is the instance's network mode (a container on another
+ * one shows it as pending). PORT,
  * MEMORY and MODEL are what runs; {@code pending} says what the files would change, and that {@code up} applies it.
  */
 public final class StatusReport {
@@ -38,6 +39,7 @@ public final class StatusReport {
     public record Row(
             String name,
             Integer port,
+            String network,
             String state,
             String health,
             Integer exitCode,
@@ -110,6 +112,7 @@ public final class StatusReport {
                     rows.add(new Row(
                             r.name(),
                             r.port(),
+                            r.network(),
                             ORPHAN,
                             r.health(),
                             r.exitCode(),
@@ -149,6 +152,7 @@ public final class StatusReport {
             return new Row(
                     name,
                     inst == null ? null : inst.port(),
+                    inst == null ? null : inst.effectiveNetwork(fleet.config()).word(),
                     problem != null ? UNREADABLE : NOT_CREATED,
                     "-",
                     null,
@@ -193,6 +197,7 @@ public final class StatusReport {
         return new Row(
                 name,
                 port,
+                inst == null ? null : inst.effectiveNetwork(fleet.config()).word(),
                 state,
                 health,
                 exit,

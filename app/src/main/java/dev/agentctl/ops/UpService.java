@@ -2,7 +2,6 @@ package dev.agentctl.ops;
 
 import dev.agentctl.AgentctlException;
 import dev.agentctl.engine.ContainerInfo;
-import dev.agentctl.engine.NetworkSpec;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetState;
 import dev.agentctl.fleet.Instance;
@@ -116,7 +115,7 @@ public final class UpService {
                         "runtime image " + image + " is missing: run 'agentctl runtime build --force'");
             }
         }
-        containers.engine().ensureNetwork(network(fleet));
+        Networks.ensure(containers.engine(), fleet, instances);
         FleetState state = new FleetState(fleet);
         Map<String, Instance> byName = new HashMap<>();
         instances.forEach(i -> byName.put(i.name(), i));
@@ -150,17 +149,7 @@ public final class UpService {
                     name, UpPlan.Action.LEAVE, List.of(), "failed: " + why, false, List.of(), "", false));
         });
         outcomes.addAll(executor.execute(plan, name -> byName.get(name).env(), cancel));
+        Networks.prune(containers.engine(), fleet);
         return outcomes;
-    }
-
-    /** The fleet network, labelled as docker-compose would label it, and with this root's id. */
-    /** The fleet's network, as compose would make it. */
-    public static NetworkSpec network(Fleet fleet) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("com.docker.compose.project", fleet.config().name());
-        labels.put("com.docker.compose.network", dev.agentctl.compose.ComposeRenderer.NETWORK_KEY);
-        labels.put(ContainerSpec.LABEL_FLEET, fleet.config().name());
-        labels.put(ContainerSpec.LABEL_FLEET_ID, fleet.id());
-        return new NetworkSpec(fleet.config().network(), false, labels);
     }
 }

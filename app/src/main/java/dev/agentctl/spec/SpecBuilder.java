@@ -29,6 +29,7 @@ public final class SpecBuilder {
         FleetConfig cfg = fleet.config();
         FleetConfig.Runtime rt = cfg.runtime();
         Security sec = inst.effectiveSecurity(cfg);
+        InstanceNetwork net = InstanceNetwork.of(fleet, inst);
 
         List<String> command = new ArrayList<>(rt.command());
         command.add("--config");
@@ -71,7 +72,9 @@ public final class SpecBuilder {
                 inst.envFile().toString(),
                 digest(inst.envFile()),
                 mounts,
-                List.of(new ContainerSpec.PortBinding(inst.effectiveBind(cfg), inst.port(), inst.port())),
+                net.mode().publishes()
+                        ? List.of(new ContainerSpec.PortBinding(inst.effectiveBind(cfg), inst.port(), inst.port()))
+                        : List.of(),
                 inst.effectiveCpus(cfg),
                 Validate.memory(inst.effectiveMemory(cfg)),
                 inst.effectivePids(cfg),
@@ -84,7 +87,7 @@ public final class SpecBuilder {
                 labels,
                 driver,
                 logOptions,
-                cfg.network(),
+                net.name(),
                 cfg.defaults().restart(),
                 true,
                 runtime.id(),

@@ -92,7 +92,7 @@ class LinkedInstanceFolderTest extends FakeFleet {
 
         Cli.Result status = run("status");
         assertThat(status.code()).as(status.toString()).isNotZero();
-        assertThat(status.out()).containsPattern("alice +- +unreadable");
+        assertThat(status.out()).containsPattern("alice +- +- +unreadable");
         assertThat(status.err()).contains("agentctl: alice: " + root.resolve("instances/alice") + " " + REFUSAL);
     }
 }

@@ -17,6 +17,7 @@ class ListShowJsonTest extends FleetTestBase {
             "container",
             "port",
             "bind",
+            "network",
             "model",
             "provider",
             "soul",
@@ -68,6 +69,7 @@ class ListShowJsonTest extends FleetTestBase {
         assertThat(a.path("port").asInt()).isEqualTo(alicePort);
         assertThat(a.path("container").asText()).isEqualTo(fleetName + "-alice");
         assertThat(a.path("bind").asText()).isEqualTo("127.0.0.1");
+        assertThat(a.path("network").asText()).isEqualTo("isolated");
         assertThat(a.path("model").asText()).isEqualTo("gpt-4o-mini");
         assertThat(a.path("provider").asText()).isEqualTo("openai");
         assertThat(a.path("soul").asText()).isEqualTo("expert");

@@ -141,7 +141,10 @@ class ComposeValidityTest extends FleetTestBase {
         assertThat((List<String>) alice.get("ports")).containsExactly("127.0.0.1:" + alicePort + ":" + alicePort);
         assertThat((List<String>) alice.get("env_file"))
                 .containsExactly(instance("alice").resolve(".env").toString());
-        assertThat(alice.get("networks").toString()).contains(ComposeRenderer.NETWORK_KEY);
+        // isolated by default: a network of its own
+        assertThat((List<String>) alice.get("networks")).containsExactly("alice-net");
+        assertThat(((Map<String, Object>) compose.get("networks")).get("alice-net"))
+                .isEqualTo(Map.of("name", fleetName + "-net-alice"));
         assertThat(alice.get("restart")).isEqualTo("unless-stopped");
         assertThat(alice.get("healthcheck").toString()).contains("agent-health");
         Map<String, Object> logging = (Map<String, Object>) alice.get("logging");
@@ -168,6 +171,44 @@ class ComposeValidityTest extends FleetTestBase {
         assertThat(((List<String>) carol.get("ports")).get(0)).startsWith("[::1]:");
         // secrets are referenced through env_file, never inlined
         assertThat(read(root.resolve("docker-compose.yml"))).doesNotContain("sk-compose-test");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void eachNetworkModeRendersAsComposeMakesIt() {
+        ok("set", "alice", "--network", "fleet");
+        ok("set", "bob", "--network", "internal");
+        ok("set", "carol", "--network", "none");
+        assertValid(root.resolve("docker-compose.yml"));
+        dockerComposeConfig(root, "docker-compose.yml");
+        for (String n : List.of("alice", "bob", "carol")) {
+            dockerComposeConfig(instance(n), "docker-compose.override.yml");
+        }
+        Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        Map<String, Object> alice = (Map<String, Object>) services.get("alice");
+        Map<String, Object> bob = (Map<String, Object>) services.get("bob");
+        Map<String, Object> carol = (Map<String, Object>) services.get("carol");
+        assertThat((List<String>) alice.get("networks")).containsExactly(ComposeRenderer.NETWORK_KEY);
+        assertThat((List<String>) alice.get("ports")).hasSize(1);
+        assertThat((List<String>) bob.get("networks")).containsExactly("bob-internal");
+        assertThat(bob).doesNotContainKey("ports");
+        assertThat(carol.get("network_mode")).isEqualTo("none");
+        assertThat(carol).doesNotContainKeys("ports", "networks");
+        assertThat((Map<String, Object>) compose.get("networks"))
+                .isEqualTo(Map.of(
+                        ComposeRenderer.NETWORK_KEY,
+                        Map.of("name", fleetName + "-net"),
+                        "bob-internal",
+                        Map.of("name", fleetName + "-net-bob-internal", "internal", true)));
+
+        ok("set", "bob", "--network", "default");
+        assertThat(read(instance("bob").resolve("instance.yaml"))).doesNotContain("network");
+        assertThat((List<String>) ((Map<String, Object>) ((Map<String, Object>)
+                                        yaml(root.resolve("docker-compose.yml")).get("services"))
+                                .get("bob"))
+                        .get("networks"))
+                .containsExactly("bob-net");
     }
 
     @Test

@@ -73,6 +73,7 @@ public final class FakeEngine implements ContainerEngine {
         public List<ContainerInfo.Published> ports = List.of();
         public long memory;
         public boolean hasHealthcheck = true;
+        public String network;
         public List<String> log = new ArrayList<>();
     }
 
@@ -186,7 +187,22 @@ public final class FakeEngine implements ContainerEngine {
     @Override
     public Optional<NetworkInfo> network(String name) {
         NetworkSpec n = networks.get(name);
-        return n == null ? Optional.empty() : Optional.of(new NetworkInfo(name, name, n.internal(), n.labels()));
+        return n == null
+                ? Optional.empty()
+                : Optional.of(new NetworkInfo(name, name, n.internal(), n.labels(), List.of()));
+    }
+
+    @Override
+    public List<NetworkInfo> networks(Map<String, String> labels) {
+        return networks.values().stream()
+                .filter(n -> n.labels().entrySet().containsAll(labels.entrySet()))
+                .map(n -> new NetworkInfo(n.name(), n.name(), n.internal(), n.labels(), List.of()))
+                .toList();
+    }
+
+    /** The networks made, as asked for. */
+    public Map<String, NetworkSpec> madeNetworks() {
+        return Map.copyOf(networks);
     }
 
     @Override
@@ -269,6 +285,7 @@ public final class FakeEngine implements ContainerEngine {
                     .map(p -> new ContainerInfo.Published(p.hostIp(), p.hostPort(), p.containerPort()))
                     .toList();
             b.memory = spec.memoryBytes();
+            b.network = spec.network();
             return b.id;
         }
     }

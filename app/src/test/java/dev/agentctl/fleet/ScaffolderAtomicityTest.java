@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentctl.compose.ComposeFiles;
-import dev.agentctl.spec.SpecBuilder;
 import dev.agentctl.support.FleetTestBase;
 import dev.agentctl.support.TreeSnapshot;
 import java.io.IOException;
@@ -88,7 +87,7 @@ class ScaffolderAtomicityTest extends FleetTestBase {
         assertThatThrownBy(() -> new Scaffolder(fleet, seen::add)
                         .create(
                                 new Scaffolder.Request(
-                                        "bob", null, null, "wizard", null, Map.of(), null, null, null, null),
+                                        "bob", null, null, "wizard", null, Map.of(), null, null, null, null, null),
                                 renderer()))
                 .hasMessageContaining("wizard");
         assertThat(seen).isEmpty();
@@ -96,12 +95,12 @@ class ScaffolderAtomicityTest extends FleetTestBase {
     }
 
     private Function<Instance, String> renderer() {
-        return i -> ComposeFiles.override(fleet, SpecBuilder.build(fleet, i));
+        return i -> ComposeFiles.override(fleet, i);
     }
 
     private static Scaffolder.Request request(String name) {
         return new Scaffolder.Request(
-                name, null, null, "expert", null, Map.of("OPENAI_API_KEY", "sk-x"), null, null, null, null);
+                name, null, null, "expert", null, Map.of("OPENAI_API_KEY", "sk-x"), null, null, null, null, null);
     }
 
     private static List<String> names(Path dir) {

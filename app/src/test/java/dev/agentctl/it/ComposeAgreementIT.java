@@ -172,10 +172,12 @@ class ComposeAgreementIT {
                     .forEachRemaining(
                             e -> logOptions.put(e.getKey(), e.getValue().asText()));
             assertThat(logOptions).as(what + "logging options").isEqualTo(logging.get("options"));
-            assertThat(((Map<?, ?>) svc.get("networks")).keySet())
+            // isolated (the default): the instance's own network, as compose names it
+            assertThat(((Map<?, ?>) svc.get("networks"))
+                            .keySet().stream().map(Object::toString).toList())
                     .as(what + "networks")
-                    .hasSize(1);
-            assertThat(hc.path("NetworkMode").asText()).isEqualTo(fleet.name + "-net");
+                    .containsExactly(n + "-net");
+            assertThat(hc.path("NetworkMode").asText()).isEqualTo(fleet.name + "-net-" + n);
 
             // environment: what compose passes (env_file merged in) is what the container got, beside the image's own
             Map<?, ?> env = (Map<?, ?>) svc.get("environment");

@@ -179,6 +179,12 @@ public final class EngineFleet implements AutoCloseable {
             }
         }
         Sh.run("docker", "network", "rm", name + "-net");
+        // the instances' own networks (isolated and internal)
+        Sh.run("docker", "network", "ls", "-q", "--filter", "label=dev.agentctl.fleet=" + name)
+                .out()
+                .lines()
+                .filter(l -> !l.isBlank())
+                .forEach(id -> Sh.run("docker", "network", "rm", id));
         // runtime.image (:latest) and every build's own tag
         List<String> rmi = new ArrayList<>(List.of("docker", "rmi", "-f", image(), name + "-runtime-builder:latest"));
         Sh.run("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", name + "-runtime")

@@ -30,6 +30,7 @@ import dev.agentctl.engine.NetworkSpec;
 import dev.agentctl.engine.OneOff;
 import dev.agentctl.engine.RunResult;
 import dev.agentctl.engine.Stats;
+import dev.agentctl.engine.Subnets;
 import dev.agentctl.spec.ContainerSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -203,27 +204,81 @@ public final class DockerEngine implements ContainerEngine {
     @Override
     public void ensureNetwork(NetworkSpec network) {
         run("creating the network " + network.name(), () -> {
-            if (findNetwork(network.name()).isEmpty()) {
-                client.createNetworkCmd()
+            if (findNetwork(network.name()).isPresent()) {
+                return;
+            }
+            List<String> tried = new ArrayList<>();
+            for (int attempt = 0; ; attempt++) {
+                var create = client.createNetworkCmd()
                         .withName(network.name())
                         .withDriver("bridge")
                         .withInternal(network.internal())
-                        .withLabels(network.labels())
-                        .exec();
+                        .withLabels(network.labels());
+                if (network.pool() == null) {
+                    create.exec();
+                    return;
+                }
+                List<String> used = new ArrayList<>(tried);
+                client.listNetworksCmd().exec().forEach(n -> used.addAll(subnets(n)));
+                String subnet = Subnets.firstFree(network.pool(), used, NetworkSpec.PREFIX)
+                        .orElseThrow(() -> new EngineException(
+                                EngineException.Kind.REFUSED,
+                                "no free /" + NetworkSpec.PREFIX + " left in " + network.pool() + " for the network "
+                                        + network.name() + ": give fleet.yaml's subnets a larger or unused range"));
+                try {
+                    create.withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(subnet)))
+                            .exec();
+                    return;
+                } catch (com.github.dockerjava.api.exception.DockerException e) {
+                    if (findNetwork(network.name()).isPresent()) {
+                        return; // another agentctl made it meanwhile
+                    }
+                    if (attempt >= 3) {
+                        throw e;
+                    }
+                    tried.add(subnet); // another program took that range since it was listed: the next free one
+                }
             }
         });
     }
 
+    private static List<String> subnets(Network n) {
+        List<String> out = new ArrayList<>();
+        if (n.getIpam() != null && n.getIpam().getConfig() != null) {
+            n.getIpam().getConfig().forEach(c -> {
+                if (c.getSubnet() != null) {
+                    out.add(c.getSubnet());
+                }
+            });
+        }
+        return out;
+    }
+
     @Override
     public Optional<NetworkInfo> network(String name) {
-        return call(
-                "inspecting the network " + name,
-                () -> findNetwork(name)
-                        .map(n -> new NetworkInfo(
-                                n.getId(),
-                                n.getName(),
-                                Boolean.TRUE.equals(n.getInternal()),
-                                n.getLabels() == null ? Map.of() : n.getLabels())));
+        return call("inspecting the network " + name, () -> findNetwork(name).map(DockerEngine::info));
+    }
+
+    @Override
+    public List<NetworkInfo> networks(Map<String, String> labels) {
+        return call("listing networks", () -> {
+            var list = client.listNetworksCmd();
+            List<String> filter = new ArrayList<>();
+            labels.forEach((k, v) -> filter.add(k + "=" + v));
+            if (!filter.isEmpty()) {
+                list.withFilter("label", filter);
+            }
+            return list.exec().stream().map(DockerEngine::info).toList();
+        });
+    }
+
+    private static NetworkInfo info(Network n) {
+        return new NetworkInfo(
+                n.getId(),
+                n.getName(),
+                Boolean.TRUE.equals(n.getInternal()),
+                n.getLabels() == null ? Map.of() : n.getLabels(),
+                subnets(n));
     }
 
     private Optional<Network> findNetwork(String name) {

@@ -22,6 +22,7 @@ import dev.agentctl.engine.Health;
 import dev.agentctl.engine.OneOff;
 import dev.agentctl.engine.Stats;
 import dev.agentctl.spec.ContainerSpec;
+import dev.agentctl.spec.InstanceNetwork;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ final class DockerMapping {
                 .withEnv(env)
                 .withLabels(spec.engineLabels())
                 .withExposedPorts(exposed)
-                .withAliases(spec.instance())
+                .withAliases(InstanceNetwork.NONE.equals(spec.network()) ? List.of() : List.of(spec.instance()))
                 .withHealthcheck(new HealthCheck()
                         .withTest(h.test())
                         .withInterval(TimeUnit.SECONDS.toNanos(h.intervalSeconds()))
