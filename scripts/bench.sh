@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks agentctl beside its peers and prints the figures side by side (medians of several runs).
-#   scripts/bench.sh [list|runtime|fleet|backup|all]   (default all; needs scripts/provision-engine.sh first)
+#   scripts/bench.sh [list|runtime|fleet|backup|isolation|all]   (default all; needs scripts/provision-engine.sh first)
 # Works in a scratch folder under ${BENCH_DIR:-/tmp/agentctl-bench} and removes the containers and images it made.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -136,7 +136,44 @@ PY
   echo "peak RSS: backup ${brss} KiB, restore ${rrss} KiB; container paused for ${held} ms"
   "$A" down --root "$work/bk" >/dev/null 2>&1 || true
 fi
-for f in benchlist benchrt benchfl benchbk; do
+if [ "$what" = isolation ] || [ "$what" = all ]; then
+  echo "== what isolation costs: up (until healthy) per network mode and storage, backup per storage =="
+  fleet "$work/iso" benchiso
+  "$A" runtime build --root "$work/iso" >/dev/null
+  for mode in fleet isolated internal none; do
+    for i in 1 2 3 4; do "$A" create "$mode$i" --network "$mode" --root "$work/iso" >/dev/null; done
+  done
+  for i in 1 2 3 4; do "$A" create "vol$i" --storage volume --root "$work/iso" >/dev/null; done
+  row "" "up ms" "4 instances" ""
+  for mode in fleet isolated internal none vol; do
+    t=()
+    for _ in 1 2 3; do
+      "$A" down $mode{1..4} --root "$work/iso" >/dev/null 2>&1 || true
+      t+=("$(ms "$A" up $mode{1..4} --root "$work/iso")")
+    done
+    label="network $mode, bind storage"; [ "$mode" = vol ] && label="network isolated, volume storage"
+    row "$label" "$(median "${t[@]}")" "" ""
+  done
+  # ~100 MB of workspace data in each storage (half random, half text), the container running
+  data=$(mktemp -d "$work/iso/data.XXXX"); head -c 50000000 /dev/urandom > "$data/random.bin"
+  python3 -c "import random; random.seed(1); open('$data/history.jsonl','w').write(''.join('{\"role\": \"user\", \"n\": %d}\n' % random.randint(0, 10**9) for _ in range(1600000)))"
+  "$A" cp "$data" fleet1:workspace/data --root "$work/iso" >/dev/null
+  "$A" cp "$data" vol1:workspace/data --root "$work/iso" >/dev/null
+  b=(); v=(); p=()
+  for _ in 1 2 3; do
+    b+=("$(ms "$A" backup fleet1 --root "$work/iso")")
+    v+=("$(ms "$A" backup vol1 --root "$work/iso")")
+    p+=("$(ms sh -c "tar czf $work/iso/peer.tar.gz -C $work/iso/instances fleet1")")
+  done
+  row "" "agentctl ms" "tar czf ms" "ratio"
+  row "backup, bind storage (~100 MB)" "$(median "${b[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${b[@]}")" "$(median "${p[@]}")")"
+  row "backup, volume storage (~100 MB)" "$(median "${v[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${v[@]}")" "$(median "${p[@]}")")"
+  echo "held: bind $("$A" backup fleet1 --root "$work/iso" | grep -o 'for [0-9]* ms'), volume $("$A" backup vol1 --root "$work/iso" | grep -o 'for [0-9]* ms')"
+  for i in 1 2 3 4; do "$A" rm "vol$i" --yes --purge --no-backup --root "$work/iso" >/dev/null; done
+  "$A" down --root "$work/iso" >/dev/null 2>&1 || true
+  docker network ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker network rm >/dev/null
+fi
+for f in benchlist benchrt benchfl benchbk benchiso; do
   docker ps -aq --filter label=dev.agentctl.fleet=$f | xargs -r docker rm -f >/dev/null
   docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$f-runtime" | xargs -r docker rmi -f >/dev/null
 done

@@ -52,11 +52,11 @@ final class CpCommand extends EngineCommand {
         }
         FileTransfer t = new FileTransfer(fleet, containers);
         if (from != null) {
-            Instance i = fleet.load(Validate.name(from[0]));
+            Instance i = fleet.require(Validate.name(from[0]));
             Path written = t.copyOut(i, from[1], Path.of(dst));
             out().println("Copied " + i.name() + ":" + FileTransfer.dataPath(from[1]) + " to " + written);
         } else {
-            Instance i = fleet.load(Validate.name(to[0]));
+            Instance i = fleet.require(Validate.name(to[0]));
             String written = t.copyIn(i, Path.of(src), to[1]);
             out().println("Copied " + src + " to " + i.name() + ":" + written);
         }

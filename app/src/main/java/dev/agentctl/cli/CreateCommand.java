@@ -2,12 +2,16 @@ package dev.agentctl.cli;
 
 import dev.agentctl.AgentctlException;
 import dev.agentctl.compose.ComposeFiles;
+import dev.agentctl.engine.ContainerEngine;
+import dev.agentctl.engine.Engines;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Providers;
 import dev.agentctl.fleet.Scaffolder;
 import dev.agentctl.fleet.Souls;
+import dev.agentctl.fleet.Storage;
 import dev.agentctl.ops.FleetLock;
+import dev.agentctl.ops.InstanceVolumes;
 import java.io.Console;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -85,6 +89,13 @@ final class CreateCommand extends BaseCommand {
     String network;
 
     @Option(
+            names = "--storage",
+            paramLabel = "KIND",
+            description = "bind (config/ and workspace/ folders under instances/NAME, the default) or volume (Docker"
+                    + " volumes, reached only through the engine: agentctl cp, files, run).")
+    String storage;
+
+    @Option(
             names = {"-i", "--interactive"},
             description = "Ask for the persona on the terminal.")
     boolean interactive;
@@ -96,15 +107,36 @@ final class CreateCommand extends BaseCommand {
             soul = askSoul();
         }
         Scaffolder.Request req = new Scaffolder.Request(
-                name, port, model, soul, provider, env.values(globals().env), cpus, memory, bind, apiBase, network);
+                name,
+                port,
+                model,
+                soul,
+                provider,
+                env.values(globals().env),
+                cpus,
+                memory,
+                bind,
+                apiBase,
+                network,
+                storage);
+        Storage kind = storage == null ? fleet.config().defaults().storage() : Storage.parse("--storage", storage);
         Instance i;
-        try (FleetLock lock = lock(fleet)) {
-            i = new Scaffolder(fleet).create(req, inst -> ComposeFiles.override(fleet, inst));
+        try (FleetLock lock = lock(fleet);
+                ContainerEngine engine = kind == Storage.VOLUME ? Engines.connect() : null) {
+            Scaffolder s = new Scaffolder(fleet);
+            if (engine != null) {
+                s.withVolumes(new InstanceVolumes(fleet, engine));
+            }
+            i = s.create(req, inst -> ComposeFiles.override(fleet, inst));
             ComposeFiles.write(fleet);
         }
         out().println("Created instance " + i.name() + " on port " + i.port() + " (model " + i.model() + ", provider "
                 + i.provider() + ", soul " + i.soul() + ")");
         out().println("  folder:  " + i.dir());
+        if (kind == Storage.VOLUME) {
+            out().println("  data:    volumes " + String.join(", ", new InstanceVolumes(fleet, null).names(i.name()))
+                    + " (agentctl files " + i.name() + ", agentctl cp)");
+        }
         String keyVar = Providers.keyVariable(i.provider());
         if (Providers.needsKey(i.provider()) && i.env().getOrDefault(keyVar, "").isEmpty()) {
             out().println("  missing: " + keyVar + " (the agent cannot start without it): agentctl set " + i.name()
@@ -122,7 +154,7 @@ final class CreateCommand extends BaseCommand {
 
     @Override
     List<Integer> codes() {
-        return codes(AgentctlException.LOCKED);
+        return codes(AgentctlException.ENGINE_UNREACHABLE, AgentctlException.LOCKED);
     }
 
     private String askSoul() {

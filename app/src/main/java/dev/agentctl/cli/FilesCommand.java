@@ -32,7 +32,7 @@ final class FilesCommand extends EngineCommand {
 
     @Override
     protected int run(Fleet fleet, FleetContainers containers) {
-        Instance i = fleet.load(Validate.name(name));
+        Instance i = fleet.require(Validate.name(name));
         List<FileTransfer.Entry> entries = new FileTransfer(fleet, containers).list(i, path);
         output.print(out(), entries, e -> e.name().replaceAll("[\\p{Cntrl}\\p{Cf}]", "?"), e -> e, list -> {
             Table t = new Table("MODE", "SIZE", "MODIFIED", "TYPE", "NAME");

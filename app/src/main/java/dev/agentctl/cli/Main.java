@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
             BackupCommand.class,
             SessionsCommand.class,
             RestoreCommand.class,
+            ConvertCommand.class,
             MigrateCommand.class,
             MaintainCommand.class,
             ScheduleCommand.class,

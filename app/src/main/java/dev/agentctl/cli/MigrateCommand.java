@@ -42,8 +42,10 @@ final class MigrateCommand extends BaseCommand {
         Fleet fleet = fleet();
         Path src = from != null ? from : Migrator.home().resolve(".nanobot");
         Migrator.Migrated m;
-        try (var lock = lock(fleet)) {
-            m = new Migrator(fleet)
+        boolean inVolumes = fleet.config().defaults().storage() == dev.agentctl.fleet.Storage.VOLUME;
+        try (var lock = lock(fleet);
+                var engine = inVolumes ? dev.agentctl.engine.Engines.connect() : null) {
+            m = new Migrator(fleet, engine == null ? null : new dev.agentctl.ops.InstanceVolumes(fleet, engine))
                     .migrate(src.toAbsolutePath(), workspace, name, port, i -> ComposeFiles.override(fleet, i));
             ComposeFiles.write(fleet);
         }
@@ -81,6 +83,6 @@ final class MigrateCommand extends BaseCommand {
 
     @Override
     java.util.List<Integer> codes() {
-        return codes(dev.agentctl.AgentctlException.LOCKED);
+        return codes(dev.agentctl.AgentctlException.ENGINE_UNREACHABLE, dev.agentctl.AgentctlException.LOCKED);
     }
 }

@@ -49,6 +49,12 @@ final class RestoreCommand extends BaseCommand {
     boolean keepChannels;
 
     @Option(
+            names = "--storage",
+            paramLabel = "KIND",
+            description = "bind or volume: where the restored instance keeps its data (default: as in the archive).")
+    String storage;
+
+    @Option(
             names = "--max-entries",
             paramLabel = "N",
             description = "Refuse an archive declaring more files and folders (default: 2000000).")
@@ -73,7 +79,7 @@ final class RestoreCommand extends BaseCommand {
                             fleet,
                             () -> new FleetContainers(fleet, engine[0] = Engines.connect()),
                             line -> out().println("  " + line))
-                    .restore(file, as, port, force, keepChannels, limits());
+                    .restore(file, as, port, force, keepChannels, storage, limits());
             ComposeFiles.write(fleet);
             r.warnings().forEach(w -> err().println("agentctl: warning: " + w));
             boolean healthy = r.health() == null || "healthy".equals(r.health());

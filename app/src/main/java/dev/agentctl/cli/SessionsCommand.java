@@ -6,6 +6,7 @@ import dev.agentctl.backup.BackupWriter;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.SessionFiles;
+import dev.agentctl.fleet.Storage;
 import dev.agentctl.fleet.Validate;
 import dev.agentctl.ops.FleetContainers;
 import dev.agentctl.ops.FleetLock;
@@ -59,7 +60,7 @@ final class SessionsCommand extends BaseCommand {
             throw AgentctlException.badInput("give an instance: agentctl sessions NAME (or sessions archive, restore)");
         }
         Fleet fleet = fleet();
-        Instance i = fleet.load(Validate.name(name));
+        Instance i = onHost(fleet, fleet.load(Validate.name(name)));
         SessionFiles.Listing l = list(i);
         List<Path> archives = BackupCatalog.sessionArchives(fleet.backupsDir(), i.name());
         String layout = layout(fleet);
@@ -103,6 +104,16 @@ final class SessionsCommand extends BaseCommand {
                 + "; " + archives.size() + " archive(s) in "
                 + BackupWriter.sessionsFolder(fleet.backupsDir(), i.name()));
         return 0;
+    }
+
+    /** The sessions are read and moved on the host: an instance in volume storage is refused, naming the way out. */
+    static Instance onHost(Fleet fleet, Instance i) {
+        if (i.effectiveStorage(fleet.config()) == Storage.VOLUME) {
+            throw AgentctlException.badInput(i.name() + " keeps its data in volumes, and agentctl sessions works on"
+                    + " folders on the host; agentctl files " + i.name() + " config/sessions lists them, or agentctl"
+                    + " convert " + i.name() + " --storage bind");
+        }
+        return i;
     }
 
     static SessionFiles.Listing list(Instance i) {
@@ -155,10 +166,11 @@ final class SessionsCommand extends BaseCommand {
                     ? fleet.loadAll().stream()
                             .filter(l -> l.instance() != null)
                             .map(Fleet.Loaded::instance)
+                            .filter(i -> i.effectiveStorage(fleet.config()) != Storage.VOLUME)
                             .toList()
                     : names.stream()
                             .distinct()
-                            .map(n -> fleet.load(Validate.name(n)))
+                            .map(n -> onHost(fleet, fleet.load(Validate.name(n))))
                             .toList();
             int failed = 0;
             try (FleetLock lock = lock(fleet, BackupCommand.LOCK_WAIT)) {
@@ -234,7 +246,7 @@ final class SessionsCommand extends BaseCommand {
 
         @Override
         protected int run(Fleet fleet, FleetContainers containers) {
-            Instance i = fleet.load(Validate.name(name));
+            Instance i = onHost(fleet, fleet.load(Validate.name(name)));
             try (FleetLock lock = lock(fleet)) {
                 SessionService.Restored r =
                         new SessionService(fleet, containers).restore(i, archive, sessions, layout(fleet));

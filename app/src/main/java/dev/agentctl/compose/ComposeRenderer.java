@@ -46,6 +46,21 @@ public final class ComposeRenderer {
             networks.put(NETWORK_KEY, Map.of("name", fleetNetwork));
         }
         root.put("networks", networks);
+        Map<String, Object> volumes = new TreeMap<>();
+        for (Service s : list) {
+            for (ContainerSpec.Mount m : s.spec().mounts()) {
+                if (m.volume()) {
+                    // agentctl makes and fills them (create, restore, convert): compose must never make an empty one
+                    Map<String, Object> def = new LinkedHashMap<>();
+                    def.put("name", m.source());
+                    def.put("external", true);
+                    volumes.put(m.source(), def);
+                }
+            }
+        }
+        if (!volumes.isEmpty()) {
+            root.put("volumes", volumes);
+        }
         DumperOptions o = new DumperOptions();
         o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         o.setIndent(2);
@@ -82,8 +97,8 @@ public final class ComposeRenderer {
         List<Map<String, Object>> volumes = new ArrayList<>();
         for (ContainerSpec.Mount m : s.mounts()) {
             Map<String, Object> v = new LinkedHashMap<>();
-            v.put("type", "bind");
-            v.put("source", m.source());
+            v.put("type", m.volume() ? "volume" : "bind");
+            v.put("source", m.source()); // a volume's key in the file is its name
             v.put("target", m.target());
             v.put("read_only", m.readOnly());
             volumes.add(v);

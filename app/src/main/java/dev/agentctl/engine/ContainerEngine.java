@@ -49,6 +49,17 @@ public interface ContainerEngine extends AutoCloseable {
 
     void removeNetwork(String name);
 
+    // ---- volumes
+
+    /** Creates a named volume (the local driver) with these labels; one that exists is left as it is. */
+    void createVolume(String name, Map<String, String> labels);
+
+    /** The names of every volume carrying all of the labels. */
+    List<String> volumes(Map<String, String> labels);
+
+    /** Removes a volume; one already gone is fine, one a container (even a stopped one) has is an error. */
+    void removeVolume(String name);
+
     // ---- containers
 
     /** Every container (running or not) carrying all of the labels, inspected. */

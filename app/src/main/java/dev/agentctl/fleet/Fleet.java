@@ -157,6 +157,11 @@ public final class Fleet {
         return root.resolve("docker-compose.yml");
     }
 
+    /** The Docker volume of an instance's {@code part} (config or workspace) in volume storage. */
+    public String volumeName(String instance, String part) {
+        return config.name() + "-" + instance + "-" + part;
+    }
+
     public String containerName(String instance) {
         return config.name() + "-" + instance;
     }
@@ -228,9 +233,6 @@ public final class Fleet {
 
     /** An instance from a folder that is not (yet) in instances/: a staged restore is checked this way. */
     public Instance loadFrom(Path dir, String name) {
-        if (!Files.isDirectory(dir.resolve("workspace"), LinkOption.NOFOLLOW_LINKS)) {
-            throw AgentctlException.badInput(dir.resolve("workspace") + " is not a real folder (missing, or a link)");
-        }
         Path configFile = dir.resolve(Instance.CONFIG_JSON);
         byte[] configBytes = readConfigBytes(dir);
         JsonNode cfg = parseJson(configFile, configBytes);
@@ -242,7 +244,16 @@ public final class Fleet {
         String model = cfg.path("agents").path("defaults").path("model").asText("");
         Path settingsFile = dir.resolve(Instance.SETTINGS);
         StrictYaml s = StrictYaml.parse(settingsFile.toString(), readOwnFile(settingsFile))
-                .allow("soul", "provider", "created", "resources", "bind", "security", "sessions", "network");
+                .allow(
+                        "soul",
+                        "provider",
+                        "created",
+                        "resources",
+                        "bind",
+                        "security",
+                        "sessions",
+                        "network",
+                        "storage");
         StrictYaml res = s.map("resources").allow("cpus", "memory", "pids");
         String cpus = res.string("cpus", null);
         String memory = res.string("memory", null);
@@ -264,6 +275,11 @@ public final class Fleet {
                 ? FleetConfig.security(s.map("security"), config.defaults().security())
                 : null;
         String provider = s.string("provider", config.defaults().provider());
+        Storage storage = s.has("storage") ? Storage.parse(s.where("storage"), s.string("storage", null)) : null;
+        if ((storage == null ? config.defaults().storage() : storage) == Storage.BIND
+                && !Files.isDirectory(dir.resolve("workspace"), LinkOption.NOFOLLOW_LINKS)) {
+            throw AgentctlException.badInput(dir.resolve("workspace") + " is not a real folder (missing, or a link)");
+        }
         return new Instance(
                 name,
                 dir,
@@ -280,7 +296,8 @@ public final class Fleet {
                 EnvFile.read(dir.resolve(Instance.ENV)),
                 Hashing.sha256Hex(configBytes).substring(0, 16),
                 budget,
-                s.has("network") ? NetworkMode.parse(s.where("network"), s.string("network", null)) : null);
+                s.has("network") ? NetworkMode.parse(s.where("network"), s.string("network", null)) : null,
+                storage);
     }
 
     /** config/config.json of an instance folder: a regular file (never a link), at most {@link #MAX_CONFIG_BYTES}. */

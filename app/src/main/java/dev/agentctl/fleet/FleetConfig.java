@@ -62,7 +62,8 @@ public record FleetConfig(
             String bind,
             String restart,
             Security security,
-            NetworkMode network) {}
+            NetworkMode network,
+            Storage storage) {}
 
     public record PortRange(int from, int to) {}
 
@@ -160,7 +161,17 @@ public record FleetConfig(
                 r.string("wheelhouse", null));
 
         StrictYaml d = y.map("defaults")
-                .allow("model", "provider", "soul", "resources", "logging", "bind", "restart", "security", "network");
+                .allow(
+                        "model",
+                        "provider",
+                        "soul",
+                        "resources",
+                        "logging",
+                        "bind",
+                        "restart",
+                        "security",
+                        "network",
+                        "storage");
         StrictYaml res = d.map("resources").allow("cpus", "memory", "pids");
         String memory = res.string("memory", "1g");
         Resources resources = new Resources(
@@ -187,7 +198,8 @@ public record FleetConfig(
                 security(d.map("security")),
                 d.has("network")
                         ? NetworkMode.parse(d.where("network"), d.string("network", null))
-                        : NetworkMode.DEFAULT);
+                        : NetworkMode.DEFAULT,
+                d.has("storage") ? Storage.parse(d.where("storage"), d.string("storage", null)) : Storage.DEFAULT);
 
         StrictYaml p = y.map("ports").allow("from", "to");
         PortRange ports = new PortRange(p.integer("from", 18790, 1024, 65535), p.integer("to", 18999, 1024, 65535));

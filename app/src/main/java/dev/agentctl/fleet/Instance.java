@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * One instance as read from disk: nanobot's own settings (port, model) from config/config.json and agentctl's
- * from instance.yaml. Null resource fields (and a null network) mean "the fleet's default". {@code configDigest} is a short digest of
+ * from instance.yaml. Null resource fields (and a null network or storage) mean "the fleet's default". {@code configDigest} is a short digest of
  * config.json as read (empty for an instance not yet on disk): the agent reads that file when it starts.
  */
 public record Instance(
@@ -25,7 +25,8 @@ public record Instance(
         Map<String, String> env,
         String configDigest,
         String sessionsBudget,
-        NetworkMode network) {
+        NetworkMode network,
+        Storage storage) {
 
     public static final String CONFIG_JSON = "config/config.json";
     public static final String SETTINGS = "instance.yaml";
@@ -39,6 +40,31 @@ public record Instance(
 
     public Path workspaceDir() {
         return dir.resolve("workspace");
+    }
+
+    public Instance withStorage(Storage s) {
+        return new Instance(
+                name,
+                dir,
+                port,
+                model,
+                provider,
+                soul,
+                created,
+                cpus,
+                memory,
+                pids,
+                bind,
+                security,
+                env,
+                configDigest,
+                sessionsBudget,
+                network,
+                s);
+    }
+
+    public Storage effectiveStorage(FleetConfig fleet) {
+        return storage != null ? storage : fleet.defaults().storage();
     }
 
     public Path envFile() {

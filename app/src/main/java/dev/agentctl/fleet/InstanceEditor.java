@@ -96,6 +96,12 @@ public final class InstanceEditor {
                 ? cur.network()
                 : c.network().equals("default") ? null : NetworkMode.parse("--network", c.network());
         String apiBase = c.apiBase() == null ? null : Validate.apiBase(c.apiBase());
+        if (c.soul() != null && cur.effectiveStorage(fleet.config()) == Storage.VOLUME) {
+            throw AgentctlException.badInput(
+                    "--soul: " + cur.name() + " keeps its workspace in a volume, which agentctl"
+                            + " only reaches through the engine; copy a soul in with agentctl cp FILE " + cur.name()
+                            + ":workspace/SOUL.md");
+        }
         Souls.Soul soul = c.soul() == null ? null : Souls.resolve(fleet, c.soul());
         Map<String, String> env = new LinkedHashMap<>(cur.env());
         c.env().forEach((k, v) -> {
@@ -123,7 +129,8 @@ public final class InstanceEditor {
                 env,
                 cur.configDigest(),
                 budget,
-                network);
+                network,
+                cur.storage());
         ObjectNode cfg = ConfigJson.read(cur.dir());
         boolean configChanged =
                 port != cur.port() || !model.equals(cur.model()) || c.provider() != null || apiBase != null;

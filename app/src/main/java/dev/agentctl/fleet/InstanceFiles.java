@@ -40,6 +40,9 @@ public final class InstanceFiles {
         if (i.network() != null) {
             y.append("network: ").append(i.network().word()).append('\n');
         }
+        if (i.storage() != null) {
+            y.append("storage: ").append(i.storage().word()).append('\n');
+        }
         if (i.bind() != null) {
             y.append("bind: ").append(quote(i.bind())).append('\n');
         }
@@ -82,8 +85,15 @@ public final class InstanceFiles {
                 "Created:    " + i.created(),
                 "",
                 "Paths",
-                "  config:     " + i.configDir() + " (config.json, sessions/)",
-                "  workspace:  " + i.workspaceDir() + " (SOUL.md, memory/, skills/)",
+                i.effectiveStorage(fleet.config()) == Storage.VOLUME
+                        ? "  config:     volume " + fleet.volumeName(i.name(), "config")
+                                + " (sessions/; config.json is " + i.dir().resolve(Instance.CONFIG_JSON)
+                                + ", mounted read-only)"
+                        : "  config:     " + i.configDir() + " (config.json, sessions/)",
+                i.effectiveStorage(fleet.config()) == Storage.VOLUME
+                        ? "  workspace:  volume " + fleet.volumeName(i.name(), "workspace")
+                                + " (SOUL.md, memory/, skills/; agentctl cp and files reach it)"
+                        : "  workspace:  " + i.workspaceDir() + " (SOUL.md, memory/, skills/)",
                 "  secrets:    " + i.envFile() + " (mode 0600; put " + Providers.keyVariable(i.provider()) + " there)",
                 "",
                 "Start it:     agentctl up " + i.name(),
@@ -106,6 +116,9 @@ public final class InstanceFiles {
             return;
         }
         for (String sub : List.of("config", "workspace")) {
+            if (!Files.isDirectory(stagedInstanceDir.resolve(sub), LinkOption.NOFOLLOW_LINKS)) {
+                continue; // volume storage: no workspace/ on the host
+            }
             try (var walk = Files.walk(stagedInstanceDir.resolve(sub))) {
                 for (Path p : (Iterable<Path>) walk::iterator) {
                     Files.setAttribute(p, "unix:uid", Layout.CONTAINER_UID, LinkOption.NOFOLLOW_LINKS);

@@ -41,9 +41,16 @@ public final class Migrator {
             List<String> skipped) {}
 
     private final Fleet fleet;
+    private final Scaffolder.Volumes volumes;
 
     public Migrator(Fleet fleet) {
+        this(fleet, null);
+    }
+
+    /** {@code volumes}: where the fleet's default volume storage puts the data (null: bind storage only). */
+    public Migrator(Fleet fleet, Scaffolder.Volumes volumes) {
         this.fleet = fleet;
+        this.volumes = volumes;
     }
 
     /**
@@ -76,7 +83,7 @@ public final class Migrator {
         } catch (IOException e) {
             throw AgentctlException.badInput("cannot read " + src.resolve("config.json") + ": " + e.getMessage());
         }
-        Scaffolder scaffolder = new Scaffolder(fleet);
+        Scaffolder scaffolder = new Scaffolder(fleet).withVolumes(volumes);
         String bind = fleet.config().defaults().bind();
         int port = scaffolder.choosePort(
                 requestedPort, original.path("gateway").path("port").asInt(0), bind, null);
@@ -108,6 +115,7 @@ public final class Migrator {
                 null,
                 env,
                 "",
+                null,
                 null,
                 null);
         List<String> skipped = new ArrayList<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentctl.AgentctlException;
 import dev.agentctl.io.AtomicFiles;
+import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,10 +37,22 @@ public final class Scaffolder {
             String memory,
             String bind,
             String apiBase,
-            String network) {}
+            String network,
+            String storage) {}
+
+    /**
+     * Volume storage's side (the engine): the instance's volumes filled from the staged folder before it moves into
+     * place, and removed again if it does not.
+     */
+    public interface Volumes {
+        void fill(Instance i, Path staged) throws IOException;
+
+        void remove(String instance);
+    }
 
     private final Fleet fleet;
     private final Steps steps;
+    private Volumes volumes;
 
     public Scaffolder(Fleet fleet) {
         this(fleet, step -> {});
@@ -48,6 +61,12 @@ public final class Scaffolder {
     public Scaffolder(Fleet fleet, Steps steps) {
         this.fleet = fleet;
         this.steps = steps;
+    }
+
+    /** Where an instance in volume storage gets its volumes (none given: volume storage is refused). */
+    public Scaffolder withVolumes(Volumes v) {
+        this.volumes = v;
+        return this;
     }
 
     /** Creates instances/NAME atomically: built in a hidden temporary folder, then renamed into place. */
@@ -97,7 +116,8 @@ public final class Scaffolder {
                 env,
                 "",
                 null,
-                r.network() == null ? null : NetworkMode.parse("--network", r.network()));
+                r.network() == null ? null : NetworkMode.parse("--network", r.network()),
+                r.storage() == null ? null : Storage.parse("--storage", r.storage()));
         return install(
                 instance,
                 dir -> {
@@ -146,7 +166,12 @@ public final class Scaffolder {
             throw AgentctlException.badInput(
                     "instance '" + instance.name() + "' already exists in " + fleet.instancesDir());
         }
+        boolean inVolumes = instance.effectiveStorage(fleet.config()) == Storage.VOLUME;
+        if (inVolumes && volumes == null) {
+            throw AgentctlException.badInput("storage volume is not available here");
+        }
         Path tmp = null;
+        boolean filled = false;
         try {
             Files.createDirectories(fleet.instancesDir());
             tmp = Files.createTempDirectory(
@@ -165,6 +190,12 @@ public final class Scaffolder {
                 }
             }
             InstanceFiles.handToContainerUser(tmp);
+            if (inVolumes) {
+                volumes.fill(instance, tmp);
+                filled = true;
+                steps.reached("volumes");
+                keepOnlyConfigJson(tmp);
+            }
             AtomicFiles.moveDirectory(tmp, instance.dir());
             tmp = null;
             steps.reached("moved");
@@ -174,8 +205,29 @@ public final class Scaffolder {
         } finally {
             if (tmp != null) {
                 AtomicFiles.deleteTree(tmp);
+                if (filled) {
+                    volumes.remove(instance.name());
+                }
             }
         }
+    }
+
+    /**
+     * What stays on the host of a folder whose data went into volumes: agentctl's files and config/config.json (the
+     * container gets it read-only, so it is written anew here: a regular file of agentctl's, whatever the agent left
+     * there); workspace/ and the rest of config/ are gone. Deleted through handles: the agent wrote those trees.
+     */
+    public static void keepOnlyConfigJson(Path dir) throws IOException {
+        ObjectNode cfg = ConfigJson.read(dir);
+        UntrustedDir.deleteTree(dir.resolve("workspace"));
+        try (UntrustedDir config = UntrustedDir.open(dir, "config")) {
+            for (String name : config.list()) {
+                if (!name.equals("config.json")) {
+                    config.deleteTree(name);
+                }
+            }
+        }
+        ConfigJson.write(dir, cfg);
     }
 
     private void writeConfig(Path dir, Instance i, String apiBase) throws IOException {

@@ -9,11 +9,18 @@ import dev.agentctl.engine.EngineException;
 import dev.agentctl.engine.Engines;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.fleet.Storage;
+import dev.agentctl.io.AtomicFiles;
 import dev.agentctl.io.Compression;
+import dev.agentctl.io.UntrustedDir;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.RuntimeRef;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,17 +175,33 @@ public final class BackupService {
             Optional<ContainerInfo> c = containers == null ? Optional.empty() : containers.find(name);
             BackupWriter.Metadata meta = metadata(fleet, name, i, c);
             Path dir = fleet.instanceDir(name);
-            BackupWriter.Result r = new BackupWriter(
-                            java.time.Clock.systemUTC(),
-                            Compression.parse(fleet.config().backups().compression()))
-                    .write(dir, to, meta, quiescer(c, name, mode));
+            BackupWriter writer = new BackupWriter(
+                    java.time.Clock.systemUTC(),
+                    Compression.parse(fleet.config().backups().compression()));
+            BackupWriter.Result r;
+            Duration held;
+            if (i != null && i.effectiveStorage(fleet.config()) == Storage.VOLUME) {
+                Path staging = Files.createTempDirectory(
+                        fleet.instancesDir(),
+                        ".backup-" + name + "-",
+                        PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
+                try {
+                    held = drain(i, dir, staging, quiescer(c, name, mode));
+                    r = writer.write(staging, to, meta, BackupWriter.Quiescer.none());
+                } finally {
+                    UntrustedDir.deleteTree(staging);
+                }
+            } else {
+                r = writer.write(dir, to, meta, quiescer(c, name, mode));
+                held = r.quiesced();
+            }
             return new Report(
                     name,
                     r.archive(),
                     r.archiveSize(),
                     r.bytesRead(),
                     r.fileCount(),
-                    holds(c, mode) ? r.quiesced() : null,
+                    holds(c, mode) ? held : null,
                     mode,
                     null,
                     r.warnings());
@@ -197,6 +220,37 @@ public final class BackupService {
             // one instance's tree must not take the others' backups down with it
             return new Report(name, null, 0, 0, 0, null, mode, "its files could not be read (" + e + ")", List.of());
         }
+    }
+
+    /**
+     * An instance in volume storage as a bind folder in {@code staging}: its files on the host (instance.yaml, .env,
+     * ...) and its data read out through the engine while the container is held. Returns how long it was held.
+     */
+    private Duration drain(Instance i, Path dir, Path staging, BackupWriter.Quiescer quiescer) throws IOException {
+        if (containers == null) {
+            throw new IllegalStateException("a backup of volume storage needs the engine");
+        }
+        try (var list = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                if (Files.isRegularFile(
+                        p, LinkOption.NOFOLLOW_LINKS)) { // agentctl's own files; config.json comes below
+                    Files.copy(
+                            p,
+                            staging.resolve(p.getFileName()),
+                            LinkOption.NOFOLLOW_LINKS,
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        long start = System.nanoTime();
+        try (AutoCloseable held = quiescer.quiesce()) {
+            new InstanceVolumes(fleet, containers.engine()).drain(i, staging);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /**

@@ -43,10 +43,20 @@ public final class InstanceRemoval {
             }
             containers.engine().stop(c.get().id(), stopTimeout);
         }
+        InstanceVolumes volumes = new InstanceVolumes(fleet, containers.engine());
+        Instance current = instance;
+        if (current == null) {
+            try {
+                current = fleet.load(name);
+            } catch (AgentctlException e) {
+                // unreadable settings, removed without a backup: its folder goes as it is
+            }
+        }
+        boolean inVolumes = current != null && volumes.uses(current);
         Path where;
         try {
             if (backup) {
-                BackupService.Report r = new BackupService(fleet, null)
+                BackupService.Report r = new BackupService(fleet, containers)
                         .backup(List.of(instance), fleet.backupsDir(), "online")
                         .get(0);
                 if (r.error() != null) {
@@ -56,6 +66,16 @@ public final class InstanceRemoval {
                             null);
                 }
                 progress.accept("Final backup: " + r.archive());
+            }
+            if (inVolumes && !purge) {
+                try {
+                    volumes.drainInto(current); // the trash keeps the whole instance, as a bind folder
+                } catch (java.io.IOException e) {
+                    throw AgentctlException.failed(
+                            "cannot read " + name + "'s volumes, so nothing was removed: " + e.getMessage()
+                                    + " (use --purge to remove it without keeping its data)",
+                            e);
+                }
             }
             where = new Trash(fleet).put(name);
         } catch (RuntimeException e) {
@@ -67,6 +87,10 @@ public final class InstanceRemoval {
         if (c.isPresent()) {
             containers.engine().remove(c.get().id());
             progress.accept("Removed container " + c.get().name());
+        }
+        if (inVolumes) {
+            volumes.remove(name);
+            progress.accept("Removed volumes " + String.join(", ", volumes.names(name)));
         }
         new FleetState(fleet).forget(name);
         Networks.prune(containers.engine(), fleet);

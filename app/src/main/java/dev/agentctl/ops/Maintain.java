@@ -498,7 +498,9 @@ public final class Maintain {
                 continue; // the health phase names it
             }
             Long budget = i.effectiveSessionsBudget(fleet.config());
-            if (cfg.archiveAfter() == null && budget == null) {
+            if ((cfg.archiveAfter() == null && budget == null)
+                    || i.effectiveStorage(fleet.config()) == dev.agentctl.fleet.Storage.VOLUME) {
+                // sessions are moved on the host: not those in volumes
                 continue;
             }
             try {

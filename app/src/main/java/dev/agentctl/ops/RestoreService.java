@@ -13,6 +13,7 @@ import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.InstanceEditor;
 import dev.agentctl.fleet.InstanceFiles;
 import dev.agentctl.fleet.Ports;
+import dev.agentctl.fleet.Storage;
 import dev.agentctl.fleet.Validate;
 import dev.agentctl.io.AtomicFiles;
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class RestoreService {
     private final Fleet fleet;
     private final Supplier<FleetContainers> containers;
     private final Consumer<String> progress;
+    private FleetContainers connected;
 
     /** The engine is connected only when a running instance must be stopped and started again. */
     public RestoreService(Fleet fleet, Supplier<FleetContainers> containers, Consumer<String> progress) {
@@ -62,7 +64,9 @@ public final class RestoreService {
             String requestedPort,
             boolean force,
             boolean keepChannels,
+            String storage,
             ArchiveCheck.Limits limits) {
+        Storage kind = storage == null ? null : Storage.parse("--storage", storage);
         if (!Files.isRegularFile(archive)) {
             throw AgentctlException.badInput("no backup file '" + archive + "'");
         }
@@ -110,7 +114,12 @@ public final class RestoreService {
             List<String> warnings = new ArrayList<>();
             boolean detach = as != null && !keepChannels;
             int port = checkStaged(archive, staged.path(), name, requestedPort, detach, warnings);
-            return exists ? replace(staged, name, port, warnings) : create(staged, name, port, detach, warnings);
+            Instance into = fleet.loadFrom(staged.path(), name);
+            if (kind != null && kind != into.effectiveStorage(fleet.config())) {
+                into = into.withStorage(kind);
+                InstanceFiles.writeSettings(staged.path(), into);
+            }
+            return exists ? replace(staged, into, port, warnings) : create(staged, into, port, detach, warnings);
         } catch (IOException e) {
             throw failure("restore", archive, e);
         }
@@ -196,9 +205,22 @@ public final class RestoreService {
     }
 
     /** Restores under a name no instance has. */
-    private Restored create(Restorer.Staged staged, String name, int port, boolean detach, List<String> warnings)
+    private Restored create(Restorer.Staged staged, Instance into, int port, boolean detach, List<String> warnings)
             throws IOException {
-        staged.swapIn();
+        String name = into.name();
+        boolean filled = false;
+        try {
+            if (inVolumes(into)) {
+                fill(into, staged.path());
+                filled = true;
+            }
+            staged.swapIn();
+        } catch (IOException | RuntimeException e) {
+            if (filled) {
+                new InstanceVolumes(fleet, containers().engine()).remove(name);
+            }
+            throw e;
+        }
         Path dir = fleet.instanceDir(name);
         try {
             if (port != fleet.load(name).port()) {
@@ -215,6 +237,25 @@ public final class RestoreService {
             AtomicFiles.deleteTree(dir);
             throw e;
         }
+    }
+
+    /** The engine, connected on first use. */
+    private FleetContainers containers() {
+        if (connected == null) {
+            connected = containers.get();
+        }
+        return connected;
+    }
+
+    private boolean inVolumes(Instance i) {
+        return i.effectiveStorage(fleet.config()) == Storage.VOLUME;
+    }
+
+    /** Fills the instance's volumes from the staged folder, which keeps only what stays on the host. */
+    private void fill(Instance into, Path staged) throws IOException {
+        progress.accept("filling " + into.name() + "'s volumes");
+        new InstanceVolumes(fleet, containers().engine()).fill(into, staged);
+        dev.agentctl.fleet.Scaffolder.keepOnlyConfigJson(staged);
     }
 
     private void setPort(String name, int port) {
@@ -243,9 +284,11 @@ public final class RestoreService {
      * backed up, the archive swapped in, and if the instance ran it is brought up again (recreated if its settings
      * changed) and waited for. If the swap did not happen, the old container is simply started again.
      */
-    private Restored replace(Restorer.Staged staged, String name, int port, List<String> warnings) throws IOException {
+    private Restored replace(Restorer.Staged staged, Instance into, int port, List<String> warnings)
+            throws IOException {
+        String name = into.name();
         Instance current = fleet.load(name);
-        FleetContainers fc = containers.get();
+        FleetContainers fc = containers();
         Optional<ContainerInfo> c = fc.find(name);
         boolean wasRunning = c.isPresent() && c.get().state().wasRunning();
         if (wasRunning) {
@@ -256,8 +299,9 @@ public final class RestoreService {
             fc.engine().stop(c.get().id(), UpService.STOP_TIMEOUT);
         }
         boolean swapped = false;
+        boolean removed = false;
         try {
-            BackupService.Report safety = new BackupService(fleet, null)
+            BackupService.Report safety = new BackupService(fleet, fc)
                     .backup(List.of(current), fleet.backupsDir(), "online")
                     .get(0);
             if (safety.error() != null) {
@@ -265,8 +309,18 @@ public final class RestoreService {
                         "the backup taken before restoring failed, so nothing was restored: " + safety.error(), null);
             }
             progress.accept("backed up the current " + name + " to " + safety.archive());
+            if ((inVolumes(into) || inVolumes(current)) && c.isPresent()) {
+                fc.engine().remove(c.get().id()); // its volumes are replaced or removed; up makes it again
+                removed = true;
+            }
+            if (inVolumes(into)) {
+                fill(into, staged.path());
+            }
             staged.swapIn();
             swapped = true;
+            if (inVolumes(current) && !inVolumes(into)) {
+                new InstanceVolumes(fleet, fc.engine()).remove(name);
+            }
             if (port != fleet.load(name).port()) {
                 setPort(name, port);
             }
@@ -283,7 +337,7 @@ public final class RestoreService {
             }
             return new Restored(name, port, safety.archive(), health, warnings);
         } finally {
-            if (wasRunning && !swapped) {
+            if (wasRunning && !swapped && !removed) {
                 fc.engine().start(c.get().id());
             }
         }

@@ -87,10 +87,11 @@ public final class SessionsBack {
                                     Layout.CONFIG_DIR + "/config.json",
                                     "-w",
                                     Layout.WORKSPACE_DIR),
-                            List.of(
-                                    new ContainerSpec.Mount(cur.toString(), mount, true),
-                                    new ContainerSpec.Mount(i.configDir().toString(), Layout.CONFIG_DIR, false),
-                                    new ContainerSpec.Mount(i.workspaceDir().toString(), Layout.WORKSPACE_DIR, false)),
+                            java.util.stream.Stream.concat(
+                                            java.util.stream.Stream.of(
+                                                    new ContainerSpec.Mount(cur.toString(), mount, true)),
+                                            dev.agentctl.spec.SpecBuilder.dataMounts(fleet, i).stream())
+                                    .toList(),
                             "1000:1000",
                             env(i)));
             if (r.exitCode() != 0) {

@@ -115,6 +115,14 @@ public final class UpService {
                         "runtime image " + image + " is missing: run 'agentctl runtime build --force'");
             }
         }
+        InstanceVolumes volumes = new InstanceVolumes(fleet, containers.engine());
+        for (Instance i : instances) {
+            if (volumes.uses(i) && volumes.existing(i.name()).size() < InstanceVolumes.PARTS.size()) {
+                // the engine would make an empty one, and the agent would start from nothing
+                throw AgentctlException.badInput(i.name() + "'s volumes (" + String.join(", ", volumes.names(i.name()))
+                        + ") are missing; bring its data back with agentctl restore ARCHIVE --force");
+            }
+        }
         Networks.ensure(containers.engine(), fleet, instances);
         FleetState state = new FleetState(fleet);
         Map<String, Instance> byName = new HashMap<>();

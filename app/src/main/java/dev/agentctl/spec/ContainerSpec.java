@@ -54,7 +54,16 @@ public record ContainerSpec(
     public static final String LABEL_CONFIG = "dev.agentctl.config-digest";
     public static final String LABEL_COMPOSE_WORKING_DIR = "com.docker.compose.project.working_dir";
 
-    public record Mount(String source, String target, boolean readOnly) {}
+    /** A bind mount of a host path, or ({@code volume}) a named Docker volume. */
+    public record Mount(String source, String target, boolean readOnly, boolean volume) {
+        public Mount(String source, String target, boolean readOnly) {
+            this(source, target, readOnly, false);
+        }
+
+        public static Mount volume(String name, String target) {
+            return new Mount(name, target, false, true);
+        }
+    }
 
     public record PortBinding(String hostIp, int hostPort, int containerPort) {}
 

@@ -5,6 +5,7 @@ import dev.agentctl.fleet.FleetConfig;
 import dev.agentctl.fleet.FleetConfig.Security;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.Layout;
+import dev.agentctl.fleet.Storage;
 import dev.agentctl.fleet.Validate;
 import dev.agentctl.io.Hashing;
 import java.io.IOException;
@@ -24,6 +25,23 @@ public final class SpecBuilder {
         return build(fleet, instance, RuntimeRef.current(fleet));
     }
 
+    /**
+     * Where the container finds the instance's data: its config/ and workspace/ folders on the host, or in volume
+     * storage its two volumes, with config.json (agentctl's, on the host) mounted read-only over the volume's.
+     */
+    public static List<ContainerSpec.Mount> dataMounts(Fleet fleet, Instance inst) {
+        if (inst.effectiveStorage(fleet.config()) == Storage.VOLUME) {
+            return List.of(
+                    ContainerSpec.Mount.volume(fleet.volumeName(inst.name(), "config"), Layout.CONFIG_DIR),
+                    new ContainerSpec.Mount(
+                            inst.dir().resolve(Instance.CONFIG_JSON).toString(), Layout.CONFIG_FILE, true),
+                    ContainerSpec.Mount.volume(fleet.volumeName(inst.name(), "workspace"), Layout.WORKSPACE_DIR));
+        }
+        return List.of(
+                new ContainerSpec.Mount(inst.configDir().toString(), Layout.CONFIG_DIR, false),
+                new ContainerSpec.Mount(inst.workspaceDir().toString(), Layout.WORKSPACE_DIR, false));
+    }
+
     /** The spec with the given runtime build mounted (a roll-back puts an instance on an older build). */
     public static ContainerSpec build(Fleet fleet, Instance inst, RuntimeRef runtime) {
         FleetConfig cfg = fleet.config();
@@ -38,10 +56,9 @@ public final class SpecBuilder {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("GATEWAY_PORT", Integer.toString(inst.port()));
 
-        List<ContainerSpec.Mount> mounts = List.of(
-                new ContainerSpec.Mount(runtime.build().toString(), rt.mountPath(), true),
-                new ContainerSpec.Mount(inst.configDir().toString(), Layout.CONFIG_DIR, false),
-                new ContainerSpec.Mount(inst.workspaceDir().toString(), Layout.WORKSPACE_DIR, false));
+        List<ContainerSpec.Mount> mounts = new ArrayList<>();
+        mounts.add(new ContainerSpec.Mount(runtime.build().toString(), rt.mountPath(), true));
+        mounts.addAll(dataMounts(fleet, inst));
 
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(ContainerSpec.LABEL_FLEET, cfg.name());

@@ -70,7 +70,7 @@ public final class SpecHash {
                 "mounts",
                 s.mounts().stream()
                         .map(x -> "Mount[source=" + x.source() + ", target=" + x.target() + ", readOnly=" + x.readOnly()
-                                + "]")
+                                + (x.volume() ? ", volume" : "") + "]")
                         .collect(Collectors.joining(", ", "[", "]")));
         m.put(
                 "ports",

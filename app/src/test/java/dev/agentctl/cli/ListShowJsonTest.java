@@ -18,6 +18,7 @@ class ListShowJsonTest extends FleetTestBase {
             "port",
             "bind",
             "network",
+            "storage",
             "model",
             "provider",
             "soul",
@@ -70,6 +71,7 @@ class ListShowJsonTest extends FleetTestBase {
         assertThat(a.path("container").asText()).isEqualTo(fleetName + "-alice");
         assertThat(a.path("bind").asText()).isEqualTo("127.0.0.1");
         assertThat(a.path("network").asText()).isEqualTo("isolated");
+        assertThat(a.path("storage").asText()).isEqualTo("bind");
         assertThat(a.path("model").asText()).isEqualTo("gpt-4o-mini");
         assertThat(a.path("provider").asText()).isEqualTo("openai");
         assertThat(a.path("soul").asText()).isEqualTo("expert");

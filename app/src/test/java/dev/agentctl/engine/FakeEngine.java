@@ -211,6 +211,30 @@ public final class FakeEngine implements ContainerEngine {
         networks.remove(name);
     }
 
+    /** Volumes made: name to labels. */
+    public final Map<String, Map<String, String>> volumes = new ConcurrentHashMap<>();
+
+    @Override
+    public void createVolume(String name, Map<String, String> labels) {
+        check("mkvolume", name);
+        volumes.putIfAbsent(name, Map.copyOf(labels));
+    }
+
+    @Override
+    public List<String> volumes(Map<String, String> labels) {
+        return volumes.entrySet().stream()
+                .filter(v -> v.getValue().entrySet().containsAll(labels.entrySet()))
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        check("rmvolume", name);
+        volumes.remove(name);
+    }
+
     @Override
     public List<ContainerInfo> containers(Map<String, String> labels) {
         check("list", labels.toString());

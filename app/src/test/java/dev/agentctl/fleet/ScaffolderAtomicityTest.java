@@ -87,7 +87,8 @@ class ScaffolderAtomicityTest extends FleetTestBase {
         assertThatThrownBy(() -> new Scaffolder(fleet, seen::add)
                         .create(
                                 new Scaffolder.Request(
-                                        "bob", null, null, "wizard", null, Map.of(), null, null, null, null, null),
+                                        "bob", null, null, "wizard", null, Map.of(), null, null, null, null, null,
+                                        null),
                                 renderer()))
                 .hasMessageContaining("wizard");
         assertThat(seen).isEmpty();
@@ -100,7 +101,7 @@ class ScaffolderAtomicityTest extends FleetTestBase {
 
     private static Scaffolder.Request request(String name) {
         return new Scaffolder.Request(
-                name, null, null, "expert", null, Map.of("OPENAI_API_KEY", "sk-x"), null, null, null, null, null);
+                name, null, null, "expert", null, Map.of("OPENAI_API_KEY", "sk-x"), null, null, null, null, null, null);
     }
 
     private static List<String> names(Path dir) {

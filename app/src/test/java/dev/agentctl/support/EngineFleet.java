@@ -185,6 +185,12 @@ public final class EngineFleet implements AutoCloseable {
                 .lines()
                 .filter(l -> !l.isBlank())
                 .forEach(id -> Sh.run("docker", "network", "rm", id));
+        // volume storage's volumes
+        Sh.run("docker", "volume", "ls", "-q", "--filter", "label=dev.agentctl.fleet=" + name)
+                .out()
+                .lines()
+                .filter(l -> !l.isBlank())
+                .forEach(v -> Sh.run("docker", "volume", "rm", "-f", v));
         // runtime.image (:latest) and every build's own tag
         List<String> rmi = new ArrayList<>(List.of("docker", "rmi", "-f", image(), name + "-runtime-builder:latest"));
         Sh.run("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", name + "-runtime")

@@ -288,6 +288,44 @@ public final class DockerEngine implements ContainerEngine {
     }
 
     @Override
+    public void createVolume(String name, Map<String, String> labels) {
+        run(
+                "creating the volume " + name,
+                () -> client.createVolumeCmd()
+                        .withName(name)
+                        .withDriver("local")
+                        .withLabels(labels)
+                        .exec());
+    }
+
+    @Override
+    public List<String> volumes(Map<String, String> labels) {
+        return call("listing volumes", () -> {
+            var list = client.listVolumesCmd();
+            List<String> filter = new ArrayList<>();
+            labels.forEach((k, v) -> filter.add(k + "=" + v));
+            if (!filter.isEmpty()) {
+                list.withFilter("label", filter);
+            }
+            var found = list.exec().getVolumes();
+            return found == null
+                    ? List.<String>of()
+                    : found.stream().map(v -> v.getName()).sorted().toList();
+        });
+    }
+
+    @Override
+    public void removeVolume(String name) {
+        run("removing the volume " + name, () -> {
+            try {
+                client.removeVolumeCmd(name).exec();
+            } catch (NotFoundException ignored) {
+                // gone already
+            }
+        });
+    }
+
+    @Override
     public void removeNetwork(String name) {
         run("removing the network " + name, () -> {
             try {

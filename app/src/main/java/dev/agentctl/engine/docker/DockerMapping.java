@@ -108,7 +108,7 @@ final class DockerMapping {
         List<Mount> out = new ArrayList<>();
         for (ContainerSpec.Mount m : mounts) {
             out.add(new Mount()
-                    .withType(MountType.BIND)
+                    .withType(m.volume() ? MountType.VOLUME : MountType.BIND)
                     .withSource(m.source())
                     .withTarget(m.target())
                     .withReadOnly(m.readOnly()));
