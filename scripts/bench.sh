@@ -16,6 +16,10 @@ now() { date +%s%N; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # ms NAME CMD...: runs CMD, prints nothing, echoes elapsed ms
 ms() { local t0; t0=$(now); "$@" >/dev/null 2>&1 || true; echo $(( ($(now) - t0) / 1000000 )); }
+# msok CMD...: as ms, but a command that fails stops the bench with its error (a refused run is no figure)
+msok() { local t0 rc=0; t0=$(now); "$@" >/dev/null 2>"$work/last.err" || rc=$?; [ $rc -eq 0 ] || { echo "bench: '$*' failed (exit $rc):" >&2; cat "$work/last.err" >&2; exit 1; }; echo $(( ($(now) - t0) / 1000000 )); }
+# an instance the stand-in agent starts healthy and not degraded: a (fake) key and a channel that needs no token
+mk() { "$A" create "$@" --env OPENAI_API_KEY=sk-bench >/dev/null && "$A" channel enable "$1" mattermost --root "${@: -1}" >/dev/null; }
 row() { printf '%-44s %12s %12s %8s\n' "$@"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
@@ -67,7 +71,7 @@ fi
 if [ "$what" = fleet ] || [ "$what" = all ]; then
   echo "== 20 instances: up from nothing, status =="
   fleet "$work/fl" benchfl
-  for i in $(seq 1 20); do "$A" create "n$i" --root "$work/fl" >/dev/null; done
+  for i in $(seq 1 20); do mk "n$i" --root "$work/fl"; done
   "$A" runtime build --root "$work/fl" >/dev/null
   up=(); upw=(); dc=()
   for _ in 1 2 3; do
@@ -98,7 +102,7 @@ fi
 if [ "$what" = backup ] || [ "$what" = all ]; then
   echo "== backup and restore of a ~500 MB instance folder of mixed files =="
   fleet "$work/bk" benchbk
-  "$A" create big --root "$work/bk" >/dev/null
+  mk big --root "$work/bk"
   ws="$work/bk/instances/big/workspace/data"; mkdir -p "$ws"
   # mixed: 200 MB random (incompressible), 200 MB of text (compressible), 5000 small files
   head -c 200000000 /dev/urandom > "$ws/random.bin"
@@ -138,18 +142,20 @@ PY
 fi
 if [ "$what" = isolation ] || [ "$what" = all ]; then
   echo "== what isolation costs: up (until healthy) per network mode and storage, backup per storage =="
+  docker ps -aq --filter label=dev.agentctl.fleet=benchiso | xargs -r docker rm -f >/dev/null
+  docker volume ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker volume rm >/dev/null
   fleet "$work/iso" benchiso
   "$A" runtime build --root "$work/iso" >/dev/null
   for mode in fleet isolated internal none; do
-    for i in 1 2 3 4; do "$A" create "$mode$i" --network "$mode" --root "$work/iso" >/dev/null; done
+    for i in 1 2 3 4; do mk "$mode$i" --network "$mode" --root "$work/iso"; done
   done
-  for i in 1 2 3 4; do "$A" create "vol$i" --storage volume --root "$work/iso" >/dev/null; done
+  for i in 1 2 3 4; do mk "vol$i" --storage volume --root "$work/iso"; done
   row "" "up ms" "4 instances" ""
   for mode in fleet isolated internal none vol; do
     t=()
     for _ in 1 2 3; do
-      "$A" down $mode{1..4} --root "$work/iso" >/dev/null 2>&1 || true
-      t+=("$(ms "$A" up $mode{1..4} --root "$work/iso")")
+      "$A" down "${mode}"{1..4} --root "$work/iso" >/dev/null 2>&1 || true
+      t+=("$(msok "$A" up "${mode}"{1..4} --root "$work/iso")")
     done
     label="network $mode, bind storage"; [ "$mode" = vol ] && label="network isolated, volume storage"
     row "$label" "$(median "${t[@]}")" "" ""
@@ -161,8 +167,8 @@ if [ "$what" = isolation ] || [ "$what" = all ]; then
   "$A" cp "$data" vol1:workspace/data --root "$work/iso" >/dev/null
   b=(); v=(); p=()
   for _ in 1 2 3; do
-    b+=("$(ms "$A" backup fleet1 --root "$work/iso")")
-    v+=("$(ms "$A" backup vol1 --root "$work/iso")")
+    b+=("$(msok "$A" backup fleet1 --root "$work/iso")")
+    v+=("$(msok "$A" backup vol1 --root "$work/iso")")
     p+=("$(ms sh -c "tar czf $work/iso/peer.tar.gz -C $work/iso/instances fleet1")")
   done
   row "" "agentctl ms" "tar czf ms" "ratio"
@@ -171,9 +177,10 @@ if [ "$what" = isolation ] || [ "$what" = all ]; then
   echo "held: bind $("$A" backup fleet1 --root "$work/iso" | grep -o 'for [0-9]* ms'), volume $("$A" backup vol1 --root "$work/iso" | grep -o 'for [0-9]* ms')"
   for i in 1 2 3 4; do "$A" rm "vol$i" --yes --purge --no-backup --root "$work/iso" >/dev/null; done
   "$A" down --root "$work/iso" >/dev/null 2>&1 || true
-  docker network ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker network rm >/dev/null
+  docker network ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker network rm >/dev/null || true
 fi
 for f in benchlist benchrt benchfl benchbk benchiso; do
   docker ps -aq --filter label=dev.agentctl.fleet=$f | xargs -r docker rm -f >/dev/null
-  docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$f-runtime" | xargs -r docker rmi -f >/dev/null
+  docker volume ls -q --filter label=dev.agentctl.fleet=$f | xargs -r docker volume rm >/dev/null
+  docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$f-runtime" | xargs -r docker rmi -f >/dev/null  || true
 done
