@@ -7,10 +7,17 @@ import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.InstanceFiles;
 import dev.agentctl.fleet.Scaffolder;
 import dev.agentctl.fleet.Storage;
+import dev.agentctl.io.AtomicFiles;
+import dev.agentctl.io.StallGuard;
+import dev.agentctl.io.UntrustedDir;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -47,11 +54,24 @@ public final class StorageConversion {
         InstanceVolumes volumes = new InstanceVolumes(fleet, fc.engine());
         if (to == Storage.VOLUME) {
             progress.accept("copying " + name + "'s data into volumes " + String.join(", ", volumes.names(name)));
+            // the agent's trees are copied through handles into a folder of agentctl's first (a throwaway container
+            // of agentctl run may still have them mounted), then that copy goes into the volumes
+            Path staging = Files.createTempDirectory(
+                    fleet.instancesDir(),
+                    "." + name + "-convert-",
+                    PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_DIR));
             try {
-                volumes.fill(i, i.dir());
+                for (String part : InstanceVolumes.PARTS) {
+                    try (UntrustedDir d = UntrustedDir.open(i.dir(), part)) {
+                        StallGuard.run(StallGuard.QUIET, () -> d.copyTo(staging.resolve(part), Set.of()));
+                    }
+                }
+                volumes.fill(i, staging);
             } catch (IOException | RuntimeException e) {
                 volumes.remove(name);
                 throw e;
+            } finally {
+                UntrustedDir.deleteTree(staging);
             }
             InstanceFiles.writeSettings(i.dir(), i.withStorage(Storage.VOLUME));
             Scaffolder.keepOnlyConfigJson(i.dir());
