@@ -137,10 +137,10 @@ public final class ComposeRenderer {
         } else {
             svc.put("networks", List.of(network.composeKey()));
         }
-        Map<String, Object> limits = new LinkedHashMap<>();
-        limits.put("cpus", Double.toString(s.cpus()));
-        limits.put("memory", s.memoryBytes() + "b");
-        svc.put("deploy", Map.of("resources", Map.of("limits", limits)));
+        // service-level limits, not deploy.resources: docker-compose 1.29 applies these without --compatibility, and
+        // compose v2 refuses pids_limit beside deploy limits that lack the same pids (which 1.29 cannot read)
+        svc.put("cpus", s.cpus());
+        svc.put("mem_limit", s.memoryBytes() + "b");
         return svc;
     }
 }

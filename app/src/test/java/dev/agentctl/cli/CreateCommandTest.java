@@ -190,8 +190,8 @@ class CreateCommandTest extends FleetTestBase {
         assertThat(show.path("soul").asText()).isEqualTo("creative");
         assertThat(read(root.resolve("docker-compose.yml")))
                 .contains("0.0.0.0:" + port + ":" + port)
-                .contains("memory: " + (512L << 20) + "b")
-                .contains("cpus: '0.5'");
+                .contains("mem_limit: " + (512L << 20) + "b")
+                .contains("cpus: 0.5");
     }
 
     @Test

@@ -63,7 +63,8 @@ class SetCommandTest extends FleetTestBase {
         @SuppressWarnings("unchecked")
         Map<String, Object> alice = (Map<String, Object>)
                 ((Map<String, Object>) yaml(root.resolve("docker-compose.yml")).get("services")).get("alice");
-        assertThat(alice.get("deploy").toString()).contains("cpus=0.5").contains("memory=" + (2L << 30) + "b");
+        assertThat(alice.get("cpus")).isEqualTo(0.5);
+        assertThat(alice.get("mem_limit")).isEqualTo((2L << 30) + "b");
         // model and port untouched
         assertThat(config().path("agents").path("defaults").path("model").asText())
                 .isEqualTo("gpt-4o-mini");
@@ -108,7 +109,7 @@ class SetCommandTest extends FleetTestBase {
         ok("set", "bob", "--memory", "768m");
         assertThat(read(root.resolve("docker-compose.yml")))
                 .isNotEqualTo(before)
-                .contains("memory: " + (768L << 20) + "b");
+                .contains("mem_limit: " + (768L << 20) + "b");
     }
 
     private void assertOnlyAliceChanged(Map<String, String> before) {

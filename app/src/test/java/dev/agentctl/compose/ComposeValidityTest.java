@@ -163,7 +163,9 @@ class ComposeValidityTest extends FleetTestBase {
         assertThat(volumes)
                 .anySatisfy(v -> assertThat(v.get("source"))
                         .isEqualTo(instance("alice").resolve("workspace").toString()));
-        assertThat(alice.get("deploy").toString()).contains("cpus=1.0").contains("memory=" + (1L << 30) + "b");
+        assertThat(alice).doesNotContainKey("deploy");
+        assertThat(alice.get("cpus")).isEqualTo(1.0);
+        assertThat(alice.get("mem_limit")).isEqualTo((1L << 30) + "b");
 
         Map<String, Object> bob = (Map<String, Object>) services.get("bob");
         assertThat((List<String>) bob.get("ports")).containsExactly("0.0.0.0:" + bobPort + ":" + bobPort);

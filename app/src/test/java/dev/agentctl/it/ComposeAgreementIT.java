@@ -117,13 +117,13 @@ class ComposeAgreementIT {
                     .hasSize(3);
 
             // limits
-            Map<?, ?> limits = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) svc.get("deploy")).get("resources")).get("limits");
+            assertThat(svc).doesNotContainKey("deploy");
             assertThat(hc.path("NanoCpus").asLong())
                     .as(what + "cpus")
-                    .isEqualTo(Math.round(Double.parseDouble(limits.get("cpus").toString()) * 1e9));
+                    .isEqualTo(Math.round(Double.parseDouble(svc.get("cpus").toString()) * 1e9));
             assertThat(hc.path("Memory").asLong())
                     .as(what + "memory")
-                    .isEqualTo(bytes(limits.get("memory").toString()));
+                    .isEqualTo(bytes(svc.get("mem_limit").toString()));
             assertThat(hc.path("PidsLimit").asLong())
                     .as(what + "pids_limit")
                     .isEqualTo(((Number) svc.get("pids_limit")).longValue());
