@@ -55,4 +55,5 @@ SLIM=(--variant=essential --include=passwd --dpkgopt='path-exclude=/usr/share/ma
 make_image "$BASE" "${SLIM[@]}" & p1=$!
 make_image "$BUILDER" --variant=minbase --include=python3,python3-venv,python3-wheel-whl & p2=$!
 wait $p1; wait $p2
+"$(dirname "$0")/provision-compose-v2.sh"
 log "ready: engine $(docker version --format '{{.Server.Version}}'), images $BASE $BUILDER"

@@ -177,6 +177,29 @@ class ComposeValidityTest extends FleetTestBase {
 
     @Test
     @SuppressWarnings("unchecked")
+    void aVolumeInstanceRendersItsVolumesAsExternalOnes() {
+        Path settings = instance("alice").resolve("instance.yaml");
+        write(settings, read(settings) + "storage: volume\n");
+        ok("compose");
+        assertValid(root.resolve("docker-compose.yml"));
+        dockerComposeConfig(root, "docker-compose.yml");
+        dockerComposeConfig(instance("alice"), "docker-compose.override.yml");
+        Map<String, Object> compose = yaml(root.resolve("docker-compose.yml"));
+        Map<String, Object> alice = (Map<String, Object>) ((Map<String, Object>) compose.get("services")).get("alice");
+        List<Map<String, Object>> mounts = (List<Map<String, Object>>) alice.get("volumes");
+        String config = fleetName + "-alice-config";
+        String workspace = fleetName + "-alice-workspace";
+        assertThat(mounts)
+                .anySatisfy(m -> assertThat(m).containsEntry("type", "volume").containsEntry("source", config))
+                .anySatisfy(m -> assertThat(m).containsEntry("type", "volume").containsEntry("source", workspace));
+        // compose must never make an empty one: agentctl makes and fills them
+        assertThat((Map<String, Object>) compose.get("volumes"))
+                .containsOnlyKeys(config, workspace)
+                .containsEntry(config, Map.of("name", config, "external", true));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void eachNetworkModeRendersAsComposeMakesIt() {
         ok("set", "alice", "--network", "fleet");
         ok("set", "bob", "--network", "internal");
@@ -234,32 +257,48 @@ class ComposeValidityTest extends FleetTestBase {
     }
 
     /** Runs {@code docker-compose -f FILE config -q} in {@code dir}; fails (never skips) when docker-compose is missing. */
+    /** Runs {@code config -q} on the file with compose 1.29 ({@code docker-compose} on PATH) and with compose v2. */
     static void dockerComposeConfig(Path dir, String file) {
+        composeConfig("docker-compose", dir, file);
+        composeConfig(composeV2(), dir, file);
+    }
+
+    /** Compose v2's standalone binary, as scripts/provision-compose-v2.sh installs it. */
+    public static String composeV2() {
+        String path =
+                System.getenv().getOrDefault("AGENTCTL_COMPOSE_V2", "/opt/agentctl-test/compose-v2/docker-compose");
+        assertThat(Path.of(path))
+                .as("compose v2 (run scripts/provision-engine.sh, which installs it, or set AGENTCTL_COMPOSE_V2)")
+                .isExecutable();
+        return path;
+    }
+
+    private static void composeConfig(String compose, Path dir, String file) {
         Process p;
         try {
-            ProcessBuilder pb = new ProcessBuilder("docker-compose", "-f", file, "config", "-q")
+            ProcessBuilder pb = new ProcessBuilder(compose, "-f", file, "config", "-q")
                     .directory(dir.toFile())
                     .redirectErrorStream(true);
             pb.environment().keySet().removeIf(k -> k.startsWith("COMPOSE_") || k.equals("DOCKER_HOST"));
             p = pb.start();
         } catch (IOException e) {
-            fail("docker-compose is not installed (or not on PATH): this test needs it to check the rendered compose"
-                    + " file; install it (Debian: apt-get install docker-compose). " + e.getMessage());
+            fail(compose + " is not installed (or not on PATH): this test needs it to check the rendered compose"
+                    + " file; scripts/provision-engine.sh installs it. " + e.getMessage());
             return;
         }
         try {
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                fail("docker-compose config did not finish in 120 s");
+                fail(compose + " config did not finish in 120 s");
             }
             assertThat(p.exitValue())
                     .as(
-                            "docker-compose -f %s config -q in %s:%n%s%n--- file ---%n%s",
-                            file, dir, output, read(dir.resolve(file)))
+                            "%s -f %s config -q in %s:%n%s%n--- file ---%n%s",
+                            compose, file, dir, output, read(dir.resolve(file)))
                     .isZero();
         } catch (IOException e) {
-            fail("cannot read docker-compose's output: " + e.getMessage());
+            fail("cannot read " + compose + "'s output: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail("interrupted");

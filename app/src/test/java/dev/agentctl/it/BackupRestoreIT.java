@@ -146,6 +146,11 @@ class BackupRestoreIT {
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
         assertThat(jar).as("the built jar (mvn package runs before failsafe)").isRegularFile();
         Path log = fleet.root.getParent().resolve("killed-backup.log");
+        // gzip, not the default zstd: zstd reads 200 MiB of noise in well under a second, too quick to catch
+        Path yaml = fleet.root.resolve("fleet.yaml");
+        String settings = Files.readString(yaml);
+        assertThat(settings).doesNotContain("backups:");
+        Files.writeString(yaml, settings + "backups:\n  compression: gzip\n");
         Process p = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-jar",
@@ -173,6 +178,7 @@ class BackupRestoreIT {
         } finally {
             p.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no cleanup
             p.waitFor(20, TimeUnit.SECONDS);
+            Files.writeString(yaml, settings);
         }
         assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 

@@ -75,7 +75,7 @@ class ContainerSecurityIT {
         assertThat(published.size()).isEqualTo(1);
         assertThat(published.get(0).path("HostIp").asText()).isEqualTo("127.0.0.1");
 
-        assertThat(hc.path("NetworkMode").asText()).isEqualTo(fleet.name + "-net");
+        assertThat(hc.path("NetworkMode").asText()).isEqualTo(fleet.name + "-net-a"); // isolated: a bridge of its own
 
         // the runtime read-only, only the instance's own config and workspace writable
         List<String> mounts = new ArrayList<>();

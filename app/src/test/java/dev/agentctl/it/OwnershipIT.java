@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.agentctl.engine.ContainerEngine;
 import dev.agentctl.engine.Engines;
 import dev.agentctl.fleet.Fleet;
+import dev.agentctl.ops.Networks;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.SpecBuilder;
 import dev.agentctl.spec.SpecHash;
@@ -154,9 +155,9 @@ class OwnershipIT {
                 now.workingDir(),
                 null,
                 SpecHash.LEGACY);
-        fleet.expect(0, "up", "mine"); // the network exists
         String id;
         try (ContainerEngine engine = Engines.connect()) {
+            Networks.of(f, f.load("old")).ifPresent(engine::ensureNetwork); // its own bridge
             id = engine.create(v1, f.load("old").env());
             engine.start(id);
         }
