@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,17 @@ public final class Skeleton {
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw AgentctlException.badInput("'" + root + "' exists and is not a folder");
         }
+        if (!force) {
+            // a folder of the user's (a git repository, say): init adds to it and never writes over their files
+            List<String> there = files().keySet().stream()
+                    .filter(f -> Files.exists(root.resolve(f), LinkOption.NOFOLLOW_LINKS))
+                    .toList();
+            if (!there.isEmpty()) {
+                throw AgentctlException.badInput(root.resolve(there.get(0)) + " already exists"
+                        + (there.size() > 1 ? " (and " + (there.size() - 1) + " more of init's files)" : "")
+                        + "; use --force to overwrite init's templates and souls (instances/ is never touched)");
+            }
+        }
         List<String> written = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : files().entrySet()) {
             AtomicFiles.write(root.resolve(e.getKey()), e.getValue(), AtomicFiles.PUBLIC_FILE);
@@ -66,18 +78,7 @@ public final class Skeleton {
                         .orElseThrow()
                         .replaceFirst("(?m)^name: nanobot$", "name: " + fleetName));
         written.add(FleetConfig.FILE);
-        AtomicFiles.write(
-                root.resolve(".gitignore"),
-                String.join(
-                        "\n",
-                        "# agentctl: instance data, secrets, runtime builds and backups stay out of git",
-                        "/instances/*",
-                        "!/instances/.gitkeep",
-                        "/runtime/",
-                        "/backups/",
-                        "/docker-compose.yml",
-                        ".*.tmp",
-                        ""));
+        gitignore(root.resolve(".gitignore"));
         written.add(".gitignore");
         Path instances = root.resolve("instances");
         boolean existed = Files.isDirectory(instances);
@@ -100,6 +101,35 @@ public final class Skeleton {
             throw new UncheckedIOException(e);
         }
         return new InitResult(root, fleetName, written, existed);
+    }
+
+    /** agentctl's lines in the root's .gitignore: added to the user's own lines, which stay as they were. */
+    private static void gitignore(Path file) {
+        List<String> ours = List.of(
+                "/instances/*", "!/instances/.gitkeep", "/runtime/", "/backups/", "/docker-compose.yml", ".*.tmp");
+        String before = "";
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw AgentctlException.badInput(file + " is not a regular file: agentctl's lines cannot go in it");
+            }
+            try {
+                before = Files.readString(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        List<String> have = before.lines().map(String::strip).toList();
+        List<String> missing = ours.stream().filter(l -> !have.contains(l)).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        StringBuilder text = new StringBuilder(before);
+        if (!before.isEmpty()) {
+            text.append(before.endsWith("\n") ? "\n" : "\n\n");
+        }
+        text.append("# agentctl: instance data, secrets, runtime builds and backups stay out of git\n");
+        missing.forEach(l -> text.append(l).append('\n'));
+        AtomicFiles.write(file, text.toString(), AtomicFiles.PUBLIC_FILE);
     }
 
     /**

@@ -73,6 +73,46 @@ class InitCommandTest extends FleetTestBase {
     }
 
     @Test
+    void initInAFolderOfTheUsersKeepsTheirGitignoreAndAddsItsLines() throws IOException {
+        Path repo = Files.createDirectories(tmp.resolve("repo"));
+        write(repo.resolve(".gitignore"), "target/\n/.env\n");
+        write(repo.resolve("README.md"), "mine\n");
+
+        Cli.Result r = Cli.raw("init", repo.toString());
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        String gitignore = read(repo.resolve(".gitignore"));
+        assertThat(gitignore)
+                .startsWith("target/\n/.env\n")
+                .contains("/instances/*")
+                .contains("/backups/");
+        assertThat(read(repo.resolve("README.md"))).isEqualTo("mine\n");
+        // once is enough: a second init (with --force) adds nothing twice
+        assertThat(Cli.raw("init", repo.toString(), "--force").code()).isZero();
+        assertThat(read(repo.resolve(".gitignore"))).isEqualTo(gitignore);
+    }
+
+    @Test
+    void refusesToWriteOverTemplatesOfTheUsersWithoutForce() throws IOException {
+        Path repo = tmp.resolve("repo2");
+        Files.createDirectories(repo.resolve("templates"));
+        write(repo.resolve("templates/config-template.json"), "{\"mine\": true}\n");
+        write(repo.resolve(".gitignore"), "target/\n");
+        Map<String, String> before = TreeSnapshot.of(repo);
+
+        Cli.Result r = Cli.raw("init", repo.toString());
+
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err())
+                .contains(repo.resolve("templates/config-template.json").toString())
+                .contains("--force");
+        assertThat(TreeSnapshot.diff(before, TreeSnapshot.of(repo)))
+                .as("init refused")
+                .isEmpty();
+    }
+
+    @Test
     void forceRewritesFleetYamlButNeverTouchesInstances() throws IOException {
         ok("create", "alice", Integer.toString(freePort()));
         // make instances/ distinctive: a stray file, and no .gitkeep (init --force must not add it back)
