@@ -2,6 +2,8 @@
 # Benchmarks agentctl beside its peers and prints the figures side by side (medians of several runs).
 #   scripts/bench.sh [list|runtime|fleet|backup|isolation|all]   (default all; needs scripts/provision-engine.sh first)
 # Works in a scratch folder under ${BENCH_DIR:-/tmp/agentctl-bench} and removes the containers and images it made.
+# Writes the tables, with the machine and the date, to BENCHMARKS.md in the repository (all) or in the scratch
+# folder (one section). Peers: docker stats, docker-compose, tar (gzip and zstd), restic (installed if missing).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 A="$repo/bin/agentctl"
@@ -9,7 +11,9 @@ work=${BENCH_DIR:-/tmp/agentctl-bench}
 what=${1:-all}
 BASE=${AGENTCTL_TEST_BASE:-agentctl-test/debian-slim:bookworm}
 BUILDER=${AGENTCTL_TEST_BUILDER:-agentctl-test/python:bookworm}
-command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null 2>&1 || true; }
+for tool in /usr/bin/time:time restic:restic zstd:zstd; do
+  command -v "${tool%%:*}" >/dev/null || apt-get install -y -qq "${tool#*:}" >/dev/null 2>&1 || true
+done
 
 now() { date +%s%N; }
 # median of the numbers given (milliseconds)
@@ -20,7 +24,15 @@ ms() { local t0; t0=$(now); "$@" >/dev/null 2>&1 || true; echo $(( ($(now) - t0)
 msok() { local t0 rc=0; t0=$(now); "$@" >/dev/null 2>"$work/last.err" || rc=$?; [ $rc -eq 0 ] || { echo "bench: '$*' failed (exit $rc):" >&2; cat "$work/last.err" >&2; exit 1; }; echo $(( ($(now) - t0) / 1000000 )); }
 # an instance the stand-in agent starts healthy and not degraded: a (fake) key and a channel that needs no token
 mk() { "$A" create "$@" --env OPENAI_API_KEY=sk-bench >/dev/null && "$A" channel enable "$1" mattermost --root "${@: -1}" >/dev/null; }
-row() { printf '%-44s %12s %12s %8s\n' "$@"; }
+md="$work/BENCHMARKS.md"
+# a table per section, printed and kept for BENCHMARKS.md (its first row is the header)
+section() { echo "== $* =="; printf '\n### %s\n\n' "$*" >> "$md"; first=1; }
+row() {
+  printf '%-44s %12s %12s %8s\n' "$@"
+  printf '| %s | %s | %s | %s |\n' "$@" >> "$md"
+  if [ "${first:-0}" = 1 ]; then echo '|---|---:|---:|---:|' >> "$md"; first=0; fi
+}
+note() { echo "$*"; printf '\n%s\n' "$*" >> "$md"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
 fleet() { # DIR NAME: a fleet root running the offline stand-in agent
@@ -40,20 +52,27 @@ YAML
 
 (cd "$repo" && mvn -q -B -ntp package -DskipTests)
 mkdir -p "$work"
+{
+  echo "# Benchmarks"
+  echo
+  echo "\`scripts/bench.sh $what\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB," \
+    "$(. /etc/os-release && echo "$PRETTY_NAME"), Docker $(docker version --format '{{.Server.Version}}'), $(java -version 2>&1 | head -1)." \
+    "Times in ms, medians of several runs unless a row says otherwise; ratio = agentctl / peer (below 1: agentctl is faster)."
+} > "$md"
 
 if [ "$what" = list ] || [ "$what" = all ]; then
-  echo "== agentctl list with 100 instances (from disk) =="
+  section "agentctl list with 100 instances (from disk)"
   fleet "$work/list" benchlist
   for i in $(seq 1 100); do "$A" create "i$i" --root "$work/list" >/dev/null; done
   t=(); for _ in 1 2 3 4 5 6 7; do t+=("$(ms "$A" list --root "$work/list")"); done
   p=(); for _ in 1 2 3 4 5 6 7; do p+=("$(ms sh -c "cat $work/list/instances/*/config/config.json $work/list/instances/*/instance.yaml")"); done
   row "" "agentctl ms" "cat ms" "ratio"
   row "list (100 instances), median of 7" "$(median "${t[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${t[@]}")" "$(median "${p[@]}")")"
-  echo "jar size: $(stat -c %s "$repo/app/target/agentctl.jar") bytes"
+  note "jar size: $(stat -c %s "$repo/app/target/agentctl.jar") bytes"
 fi
 
 if [ "$what" = runtime ] || [ "$what" = all ]; then
-  echo "== runtime build =="
+  section "runtime build"
   fleet "$work/rt" benchrt
   docker rmi -f benchrt-runtime:latest benchrt-runtime-builder:latest >/dev/null 2>&1 || true
   cold=$(ms "$A" runtime build --no-cache --root "$work/rt")
@@ -64,12 +83,12 @@ if [ "$what" = runtime ] || [ "$what" = all ]; then
   row "cold build (--no-cache)" "$cold" "" ""
   row "warm build (up to date)" "$warm" "" ""
   row "forced rebuild (Docker cache)" "$forced" "" ""
-  python3 -c "import json; s=json.load(open('$work/rt/status.json')); print('image %.1f MB, runtime %.1f MB' % (s['imageSize']/1e6, s['runtimeSize']/1e6))"
-  echo "base image $BASE: $(docker image inspect -f '{{.Size}}' "$BASE") bytes"
+  note "$(python3 -c "import json; s=json.load(open('$work/rt/status.json')); print('image %.1f MB, runtime %.1f MB' % (s['imageSize']/1e6, s['runtimeSize']/1e6))")"
+  note "base image $BASE: $(docker image inspect -f '{{.Size}}' "$BASE") bytes"
 fi
 
 if [ "$what" = fleet ] || [ "$what" = all ]; then
-  echo "== 20 instances: up from nothing, status =="
+  section "20 instances: up from nothing, status"
   fleet "$work/fl" benchfl
   for i in $(seq 1 20); do mk "n$i" --root "$work/fl"; done
   "$A" runtime build --root "$work/fl" >/dev/null
@@ -100,7 +119,7 @@ if [ "$what" = fleet ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = backup ] || [ "$what" = all ]; then
-  echo "== backup and restore of a ~500 MB instance folder of mixed files =="
+  section "backup and restore of a ~500 MB instance folder of mixed files, the instance running"
   fleet "$work/bk" benchbk
   mk big --root "$work/bk"
   ws="$work/bk/instances/big/workspace/data"; mkdir -p "$ws"
@@ -121,27 +140,40 @@ PY
   chown -R 1000:1000 "$work/bk/instances/big/workspace"
   size=$(du -sb "$work/bk/instances/big" | cut -f1)
   "$A" runtime build --root "$work/bk" >/dev/null && "$A" up --root "$work/bk" >/dev/null
-  rm -rf "$work/bk/backups"
-  /usr/bin/time -f '%e %M' -o "$work/bk/time.txt" "$A" backup big --root "$work/bk" > "$work/bk/backup.out"
-  read -r bsec brss < "$work/bk/time.txt"
-  held=$(grep -o 'for [0-9]* ms' "$work/bk/backup.out" | grep -o '[0-9]*')
-  t0=$(now); tar czf "$work/bk/peer.tar.gz" -C "$work/bk/instances" big; tsec=$(( ($(now) - t0) / 1000000 ))
-  archive=$(ls "$work/bk/backups/big/"*.tar.gz)
-  "$A" down big --root "$work/bk" >/dev/null
-  /usr/bin/time -f '%e %M' -o "$work/bk/rtime.txt" "$A" restore "$archive" --as big2 --root "$work/bk" >/dev/null
-  read -r rsec rrss < "$work/bk/rtime.txt"
-  mkdir -p "$work/bk/peerx"; t0=$(now); tar xzf "$work/bk/peer.tar.gz" -C "$work/bk/peerx"; xsec=$(( ($(now) - t0) / 1000000 ))
-  bms=$(awk -v s="$bsec" 'BEGIN{printf "%d", s*1000}'); rms=$(awk -v s="$rsec" 'BEGIN{printf "%d", s*1000}')
-  row "" "agentctl ms" "tar ms" "ratio"
-  row "backup ($((size / 1000000)) MB) vs tar czf" "$bms" "$tsec" "$(ratio "$bms" "$tsec")"
-  row "restore --as (verify + extract) vs tar xzf" "$rms" "$xsec" "$(ratio "$rms" "$xsec")"
-  awk -v s="$size" -v a="$bms" -v t="$tsec" 'BEGIN{printf "throughput: agentctl %.0f MB/s, tar %.0f MB/s\n", s/1e6/(a/1000), s/1e6/(t/1000)}'
-  echo "archive sizes: agentctl $(stat -c %s "$archive"), tar $(stat -c %s "$work/bk/peer.tar.gz") bytes"
-  echo "peak RSS: backup ${brss} KiB, restore ${rrss} KiB; container paused for ${held} ms"
+  export RESTIC_PASSWORD=bench
+  b=(); held=(); rss=(); r=(); rrss=(); tz=(); tzs=(); rb=(); tx=(); txs=(); rr=()
+  for n in 1 2 3; do
+    rm -rf "$work/bk/backups" "$work/bk/restic" "$work/bk/peer"* "$work/bk/instances/big$n"
+    /usr/bin/time -f '%e %M' -o "$work/bk/time.txt" "$A" backup big --root "$work/bk" > "$work/bk/backup.out"
+    read -r sec kib < "$work/bk/time.txt"; b+=("$(awk -v s="$sec" 'BEGIN{printf "%d", s*1000}')"); rss+=("$((kib / 1024))")
+    held+=("$(grep -o 'for [0-9]* ms' "$work/bk/backup.out" | grep -o '[0-9]*' || echo 0)")
+    tz+=("$(msok tar czf "$work/bk/peer.tar.gz" -C "$work/bk/instances" big)")
+    tzs+=("$(msok tar --zstd -cf "$work/bk/peer.tar.zst" -C "$work/bk/instances" big)")
+    restic init -q -r "$work/bk/restic" >/dev/null
+    rb+=("$(msok restic -q -r "$work/bk/restic" backup "$work/bk/instances/big")")
+    archive=$(ls "$work/bk/backups/big/"big-*.tar.*)
+    /usr/bin/time -f '%e %M' -o "$work/bk/rtime.txt" "$A" restore "$archive" --as "big$n" --root "$work/bk" >/dev/null
+    read -r sec kib < "$work/bk/rtime.txt"; r+=("$(awk -v s="$sec" 'BEGIN{printf "%d", s*1000}')"); rrss+=("$((kib / 1024))")
+    "$A" rm "big$n" --yes --purge --no-backup --root "$work/bk" >/dev/null
+    mkdir -p "$work/bk/peerx" "$work/bk/peerz" "$work/bk/peerr"
+    tx+=("$(msok tar xzf "$work/bk/peer.tar.gz" -C "$work/bk/peerx")")
+    txs+=("$(msok tar --zstd -xf "$work/bk/peer.tar.zst" -C "$work/bk/peerz")")
+    rr+=("$(msok restic -q -r "$work/bk/restic" restore latest --target "$work/bk/peerr")")
+  done
+  B=$(median "${b[@]}"); R=$(median "${r[@]}")
+  row "" "agentctl ms" "peer ms" "ratio"
+  row "backup ($((size / 1000000)) MB) vs tar czf" "$B" "$(median "${tz[@]}")" "$(ratio "$B" "$(median "${tz[@]}")")"
+  row "backup vs tar --zstd" "$B" "$(median "${tzs[@]}")" "$(ratio "$B" "$(median "${tzs[@]}")")"
+  row "backup vs restic backup (new repository)" "$B" "$(median "${rb[@]}")" "$(ratio "$B" "$(median "${rb[@]}")")"
+  row "restore (verify + extract) vs tar xzf" "$R" "$(median "${tx[@]}")" "$(ratio "$R" "$(median "${tx[@]}")")"
+  row "restore vs tar --zstd -xf" "$R" "$(median "${txs[@]}")" "$(ratio "$R" "$(median "${txs[@]}")")"
+  row "restore vs restic restore" "$R" "$(median "${rr[@]}")" "$(ratio "$R" "$(median "${rr[@]}")")"
+  row "container held (paused) during backup" "$(median "${held[@]}")" "" ""
+  note "archive sizes: agentctl $(stat -c %s "$archive") ($(basename "$archive")), tar czf $(stat -c %s "$work/bk/peer.tar.gz"), tar --zstd $(stat -c %s "$work/bk/peer.tar.zst"), restic repository $(du -sb "$work/bk/restic" | cut -f1) bytes; peak RSS of agentctl: backup $(median "${rss[@]}") MiB, restore $(median "${rrss[@]}") MiB"
   "$A" down --root "$work/bk" >/dev/null 2>&1 || true
 fi
 if [ "$what" = isolation ] || [ "$what" = all ]; then
-  echo "== what isolation costs: up (until healthy) per network mode and storage, backup per storage =="
+  section "what isolation costs: up (until healthy) per network mode and storage, backup per storage"
   docker ps -aq --filter label=dev.agentctl.fleet=benchiso | xargs -r docker rm -f >/dev/null
   docker volume ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker volume rm >/dev/null
   fleet "$work/iso" benchiso
@@ -174,7 +206,7 @@ if [ "$what" = isolation ] || [ "$what" = all ]; then
   row "" "agentctl ms" "tar czf ms" "ratio"
   row "backup, bind storage (~100 MB)" "$(median "${b[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${b[@]}")" "$(median "${p[@]}")")"
   row "backup, volume storage (~100 MB)" "$(median "${v[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${v[@]}")" "$(median "${p[@]}")")"
-  echo "held: bind $("$A" backup fleet1 --root "$work/iso" | grep -o 'for [0-9]* ms'), volume $("$A" backup vol1 --root "$work/iso" | grep -o 'for [0-9]* ms')"
+  note "held: bind $("$A" backup fleet1 --root "$work/iso" | grep -o 'for [0-9]* ms'), volume $("$A" backup vol1 --root "$work/iso" | grep -o 'for [0-9]* ms')"
   for i in 1 2 3 4; do "$A" rm "vol$i" --yes --purge --no-backup --root "$work/iso" >/dev/null; done
   "$A" down --root "$work/iso" >/dev/null 2>&1 || true
   docker network ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker network rm >/dev/null || true
@@ -184,3 +216,4 @@ for f in benchlist benchrt benchfl benchbk benchiso; do
   docker volume ls -q --filter label=dev.agentctl.fleet=$f | xargs -r docker volume rm >/dev/null
   docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$f-runtime" | xargs -r docker rmi -f >/dev/null  || true
 done
+if [ "$what" = all ]; then cp "$md" "$repo/BENCHMARKS.md"; echo "wrote $repo/BENCHMARKS.md"; else echo "wrote $md"; fi

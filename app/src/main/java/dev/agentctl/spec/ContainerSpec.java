@@ -191,7 +191,7 @@ public record ContainerSpec(
 
     /**
      * Everything the engine labels the container with: {@link #allLabels()}, the config it was made with, and
-     * compose's own labels so that {@code docker-compose ps} in the fleet root lists it.
+     * compose's own labels so that {@code docker-compose ps} (1.29 and v2) in the fleet root lists it.
      */
     public Map<String, String> engineLabels() {
         Map<String, String> l = new LinkedHashMap<>(allLabels());
@@ -203,6 +203,8 @@ public record ContainerSpec(
         l.put("com.docker.compose.oneoff", "False");
         l.put("com.docker.compose.container-number", "1");
         l.put(LABEL_COMPOSE_WORKING_DIR, workingDir);
+        // compose v2 lists only containers with a config hash; its own differs, so its `up` recreates ours, as 1.29's
+        l.put("com.docker.compose.config-hash", hash());
         return l;
     }
 

@@ -9,6 +9,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.agentctl.support.Composes;
 import dev.agentctl.support.FleetTestBase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -257,20 +258,11 @@ class ComposeValidityTest extends FleetTestBase {
     }
 
     /** Runs {@code docker-compose -f FILE config -q} in {@code dir}; fails (never skips) when docker-compose is missing. */
-    /** Runs {@code config -q} on the file with compose 1.29 ({@code docker-compose} on PATH) and with compose v2. */
+    /** Runs {@code config -q} on the file with compose 1.29 and with compose v2. */
     static void dockerComposeConfig(Path dir, String file) {
-        composeConfig("docker-compose", dir, file);
-        composeConfig(composeV2(), dir, file);
-    }
-
-    /** Compose v2's standalone binary, as scripts/provision-compose-v2.sh installs it. */
-    public static String composeV2() {
-        String path =
-                System.getenv().getOrDefault("AGENTCTL_COMPOSE_V2", "/opt/agentctl-test/compose-v2/docker-compose");
-        assertThat(Path.of(path))
-                .as("compose v2 (run scripts/provision-engine.sh, which installs it, or set AGENTCTL_COMPOSE_V2)")
-                .isExecutable();
-        return path;
+        for (String compose : Composes.both()) {
+            composeConfig(compose, dir, file);
+        }
     }
 
     private static void composeConfig(String compose, Path dir, String file) {

@@ -3,6 +3,7 @@ package dev.agentctl.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentctl.support.Composes;
 import dev.agentctl.support.EngineFleet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,14 +23,15 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * What agentctl creates through the Engine API and what docker-compose makes of the docker-compose.yml agentctl
- * renders are the same container: image, command, ports, mounts, limits, healthcheck and the secure defaults.
+ * What agentctl creates through the Engine API and what each compose (1.29 and v2) makes of the docker-compose.yml
+ * agentctl renders are the same container: image, command, ports, mounts, limits, healthcheck and the secure
+ * defaults; both read the .env alike and list agentctl's containers as their own.
  */
 @Tag("engine")
 class ComposeAgreementIT {
-    static final String COMPOSE = System.getenv().getOrDefault("AGENTCTL_TEST_COMPOSE", "docker-compose");
     static EngineFleet fleet;
-    static Map<String, Object> services;
+    /** Each compose's reading of the fleet file: compose binary -> services. */
+    static final Map<String, Map<String, Object>> servicesBy = new LinkedHashMap<>();
 
     @BeforeAll
     @SuppressWarnings("unchecked")
@@ -38,18 +40,27 @@ class ComposeAgreementIT {
         // the second one with its own limits, so a fleet default cannot hide a mix-up
         fleet.create("b", "--memory", "384m", "--cpus", "0.25");
         fleet.expect(0, "up", "--no-wait");
+        for (String compose : Composes.both()) {
+            servicesBy.put(compose, (Map<String, Object>) new Yaml()
+                    .<Map<String, Object>>load(compose(compose, "config"))
+                    .get("services"));
+        }
+    }
 
-        Process p = new ProcessBuilder(COMPOSE, "config")
-                .directory(fleet.root.toFile())
-                .start();
+    /** Runs {@code compose ARGS} in the fleet root, as a user would there; its output (exit 0 asserted). */
+    static String compose(String compose, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(compose));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(fleet.root.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("COMPOSE_"));
+        Process p = pb.start();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue())
-                .as(COMPOSE + " config in " + fleet.root + ":\n" + new String(err, StandardCharsets.UTF_8))
+                .as(cmd + " in " + fleet.root + ":\n" + new String(err, StandardCharsets.UTF_8))
                 .isZero();
-        Map<String, Object> config = new Yaml().load(new String(out, StandardCharsets.UTF_8));
-        services = (Map<String, Object>) config.get("services");
+        return new String(out, StandardCharsets.UTF_8);
     }
 
     @AfterAll
@@ -59,22 +70,31 @@ class ComposeAgreementIT {
 
     @Test
     void composeConfigListsTheInstancesAsServicesNamedLikeTheContainers() throws IOException {
-        assertThat(new TreeSet<>(services.keySet())).containsExactly("a", "b");
-        for (String n : List.of("a", "b")) {
-            assertThat(service(n).get("container_name")).isEqualTo(fleet.container(n));
-        }
+        servicesBy.forEach((compose, services) -> {
+            assertThat(new TreeSet<>(services.keySet())).as(compose).containsExactly("a", "b");
+            for (String n : List.of("a", "b")) {
+                assertThat(service(compose, n).get("container_name"))
+                        .as(compose)
+                        .isEqualTo(fleet.container(n));
+            }
+        });
         assertThat(Files.readString(fleet.root.resolve(".env"), StandardCharsets.UTF_8))
                 .contains("COMPOSE_PROJECT_NAME=" + fleet.name);
     }
 
     @Test
     void theContainerAndComposeConfigAgree() {
+        servicesBy.keySet().forEach(ComposeAgreementIT::theContainerAndComposeConfigAgree);
+    }
+
+    /** Holds the containers agentctl made against one compose's reading of the file. */
+    static void theContainerAndComposeConfigAgree(String compose) {
         for (String n : List.of("a", "b")) {
-            Map<String, Object> svc = service(n);
+            Map<String, Object> svc = service(compose, n);
             JsonNode c = FleetRun.inspect(fleet, n);
             JsonNode cfg = c.path("Config");
             JsonNode hc = c.path("HostConfig");
-            String what = n + ": container vs compose config: ";
+            String what = n + ": container vs " + compose + " config: ";
 
             assertThat(cfg.path("Image").asText()).as(what + "image").isEqualTo(svc.get("image"));
             assertThat(texts(cfg.path("Cmd"))).as(what + "command").isEqualTo(svc.get("command"));
@@ -83,8 +103,7 @@ class ComposeAgreementIT {
             // ports: "IP:HOST:CONTAINER[/tcp]" against PortBindings
             List<String> composePorts = new ArrayList<>();
             for (Object port : (List<?>) svc.get("ports")) {
-                String s = port.toString();
-                composePorts.add(s.contains("/") ? s : s + "/tcp");
+                composePorts.add(port(port));
             }
             List<String> containerPorts = new ArrayList<>();
             hc.path("PortBindings")
@@ -226,31 +245,53 @@ class ComposeAgreementIT {
         given.forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v)));
         fleet.expect(0, args.toArray(String[]::new));
         fleet.expect(0, "up", "c", "--no-wait");
-
-        Process p = new ProcessBuilder(COMPOSE, "config")
-                .directory(fleet.root.toFile())
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(err).isZero();
-        Map<String, Object> c = (Map<String, Object>) ((Map<String, Object>) new Yaml().load(out)).get("services");
-        Map<?, ?> composeEnv = (Map<?, ?>) ((Map<String, Object>) c.get("c")).get("environment");
         List<String> containerEnv =
                 texts(FleetRun.inspect(fleet, "c").path("Config").path("Env"));
-        given.forEach((k, v) -> {
-            // compose prints its config as a compose file, where a literal $ is written $$
-            assertThat(String.valueOf(composeEnv.get(k)).replace("$$", "$"))
-                    .as("compose's reading of " + k)
-                    .isEqualTo(v);
-            assertThat(containerEnv).as("the container agentctl started").contains(k + "=" + v);
-        });
+        given.forEach((k, v) ->
+                assertThat(containerEnv).as("the container agentctl started").contains(k + "=" + v));
+        try {
+            for (String compose : Composes.both()) {
+                Map<String, Object> c = (Map<String, Object>)
+                        ((Map<String, Object>) new Yaml().load(compose(compose, "config"))).get("services");
+                Map<?, ?> composeEnv = (Map<?, ?>) ((Map<String, Object>) c.get("c")).get("environment");
+                // compose prints its config as a compose file, where a literal $ is written $$
+                given.forEach(
+                        (k, v) -> assertThat(String.valueOf(composeEnv.get(k)).replace("$$", "$"))
+                                .as(compose + "'s reading of " + k)
+                                .isEqualTo(v));
+            }
+        } finally {
+            fleet.expect(0, "rm", "c", "--yes", "--purge");
+        }
+    }
+
+    @Test
+    void eachComposeListsAgentctlsContainersAsItsOwn() throws Exception {
+        for (String compose : Composes.both()) {
+            List<String> ids = compose(compose, "ps", "-q")
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .toList();
+            assertThat(ids)
+                    .as(compose + " ps -q in the fleet root")
+                    .containsExactlyInAnyOrder(FleetRun.id(fleet, "a"), FleetRun.id(fleet, "b"));
+        }
+    }
+
+    /** A port as compose prints it, short ("127.0.0.1:1:1") or long (a map), as "IP:HOST:CONTAINER/PROTO". */
+    private static String port(Object port) {
+        if (port instanceof Map<?, ?> m) {
+            return m.get("host_ip") + ":" + m.get("published") + ":" + m.get("target") + "/" + m.get("protocol");
+        }
+        String s = port.toString();
+        return s.contains("/") ? s : s + "/tcp";
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> service(String name) {
-        Object s = services.get(name);
-        assertThat(s).as("service " + name + " in docker-compose config").isNotNull();
+    private static Map<String, Object> service(String compose, String name) {
+        Object s = servicesBy.get(compose).get(name);
+        assertThat(s).as("service " + name + " in " + compose + " config").isNotNull();
         return (Map<String, Object>) s;
     }
 

@@ -239,6 +239,36 @@ class FleetLifecycleIT {
 
     @Test
     @Order(6)
+    void statusReadsAContainerBurningOneCoreAsNearAHundredPercent() throws InterruptedException {
+        fleet.expect(0, "set", "a", "--cpus", "1");
+        fleet.expect(0, "up", "a");
+        String c = fleet.container("a");
+        // a busy loop in the instance's container (a core's worth: its limit is now one CPU), ended with the test
+        EngineFleet.Sh.Result burn = EngineFleet.Sh.run(
+                "docker",
+                "exec",
+                "-d",
+                c,
+                "sh",
+                "-c",
+                "echo $$ > /tmp/burn.pid; exec timeout 60 sh -c 'while :; do :; done'");
+        assertThat(burn.code()).as(burn.err()).isZero();
+        try {
+            Thread.sleep(1500);
+            Map<String, JsonNode> rows = status(fleet);
+            assertThat(rows.get("a").path("cpuPercent").asDouble())
+                    .as("a, burning a core: " + rows.get("a"))
+                    .isBetween(70.0, 110.0);
+            assertThat(rows.get("b").path("cpuPercent").asDouble())
+                    .as("b, idle: " + rows.get("b"))
+                    .isBetween(0.0, 20.0);
+        } finally {
+            EngineFleet.Sh.run("docker", "exec", c, "sh", "-c", "kill $(cat /tmp/burn.pid)");
+        }
+    }
+
+    @Test
+    @Order(6)
     void portAndConfigSayWhatTheContainerIs() {
         int port = FleetRun.port(fleet, "a");
         Cli.Result p = fleet.expect(0, "port", "a");

@@ -441,37 +441,43 @@ public final class DockerEngine implements ContainerEngine {
     // ---- stats
 
     /**
-     * One stats call per container without streaming, all at once: the daemon answers each with two samples about a
-     * second apart (cpu_stats and precpu_stats), as {@code docker stats --no-stream} shows them.
+     * One stats call per container without streaming, all sent before any is awaited: the daemon answers each with
+     * two samples about a second apart (cpu_stats and precpu_stats), as {@code docker stats --no-stream} shows them,
+     * so a fleet's stats take those two seconds however many containers it has.
      */
     @Override
     public Map<String, Stats> stats(Collection<String> ids) {
         Map<String, Stats> out = new ConcurrentHashMap<>();
-        ids.parallelStream().forEach(id -> one(id).ifPresent(s -> out.put(id, s)));
-        return out;
-    }
-
-    private Optional<Stats> one(String id) {
-        return call("reading the stats of " + id, () -> {
-            Statistics[] got = {null};
-            try (var cb = client.statsCmd(id).withNoStream(true).exec(new ResultCallback.Adapter<Statistics>() {
-                @Override
-                public void onNext(Statistics s) {
-                    got[0] = s;
+        List<ResultCallback.Adapter<Statistics>> calls = new ArrayList<>();
+        try {
+            for (String id : ids) {
+                calls.add(call(
+                        "reading the stats of " + id,
+                        () -> client.statsCmd(id).withNoStream(true).exec(new ResultCallback.Adapter<Statistics>() {
+                            @Override
+                            public void onNext(Statistics s) {
+                                if (s != null && s.getCpuStats() != null) {
+                                    out.put(id, DockerMapping.stats(s));
+                                }
+                            }
+                        })));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (var call : calls) {
+                call.awaitCompletion(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (var call : calls) {
+                try {
+                    call.close();
+                } catch (IOException e) {
+                    // the stats are read; a stream that will not close changes nothing
                 }
-            })) {
-                cb.awaitCompletion(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
-            Statistics s = got[0];
-            if (s == null || s.getCpuStats() == null) {
-                return Optional.<Stats>empty();
-            }
-            return Optional.of(DockerMapping.stats(s));
-        });
+        }
+        return out;
     }
 
     // ---- logs and exec
