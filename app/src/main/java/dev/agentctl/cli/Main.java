@@ -13,7 +13,20 @@ import picocli.CommandLine.ScopeType;
         name = "agentctl",
         versionProvider = Main.VersionText.class,
         description = "Runs a fleet of nanobot AI-agent instances on Docker.",
-        subcommands = {
+        footer = {
+            "",
+            "Examples:",
+            "  agentctl init ~/agents && cd ~/agents",
+            "  agentctl create alice 18790 gpt-4o-mini --soul expert --env OPENAI_API_KEY",
+            "  agentctl runtime build && agentctl up && agentctl status",
+            "",
+            "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder",
+            "holding fleet.yaml.",
+            "Run 'agentctl help COMMAND' (or COMMAND --help) for a command's options and examples."
+        })
+public final class Main implements Runnable {
+    /** agentctl's commands, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(
             InitCommand.class,
             CreateCommand.class,
             ListCommand.class,
@@ -49,20 +62,8 @@ import picocli.CommandLine.ScopeType;
             DoctorCommand.class,
             CompletionCommand.class,
             CompletionCommand.Candidates.class,
-            HelpCommand.class
-        },
-        footer = {
-            "",
-            "Examples:",
-            "  agentctl init ~/agents && cd ~/agents",
-            "  agentctl create alice 18790 gpt-4o-mini --soul expert --env OPENAI_API_KEY",
-            "  agentctl runtime build && agentctl up && agentctl status",
-            "",
-            "The fleet root is --root DIR, else $AGENTCTL_ROOT, else the nearest parent folder",
-            "holding fleet.yaml.",
-            "Run 'agentctl help COMMAND' (or COMMAND --help) for a command's options and examples."
-        })
-public final class Main implements Runnable {
+            HelpCommand.class);
+
     final Globals globals = new Globals();
 
     @CommandLine.Spec
@@ -137,7 +138,7 @@ public final class Main implements Runnable {
 
     /** As {@link #execute(String[], PrintWriter, PrintWriter)}, reading {@code env} as the environment. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err, java.util.Map<String, String> env) {
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(CommandNames.only(COMMANDS, args));
         Globals g = ((Main) cl.getCommand()).globals;
         g.env = env;
         cl.setOut(out);
@@ -161,8 +162,22 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /** agentctl with all its commands. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * agentctl with only {@code only} as its command, or all of them when null: picocli builds the model of every
+     * command it is given from its annotations, which for all of agentctl's costs more than most commands take.
+     */
+    static CommandLine commandLine(Class<?> only) {
         CommandLine cl = new CommandLine(new Main());
+        for (Class<?> c : COMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
         cl.setExecutionExceptionHandler(Main::onException);
         cl.setParameterExceptionHandler(Main::onBadUsage);
         HelpLayout.install(cl);

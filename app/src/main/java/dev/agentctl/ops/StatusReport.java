@@ -8,6 +8,7 @@ import dev.agentctl.engine.Stats;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetState;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.io.Parallel;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.RuntimeRef;
 import dev.agentctl.spec.SpecBuilder;
@@ -221,19 +222,18 @@ public final class StatusReport {
      */
     private static Map<String, List<String>> degraded(
             FleetContainers containers, Map<String, ContainerInfo> byInstance, List<String> names) {
-        Map<String, List<String>> out = new java.util.concurrent.ConcurrentHashMap<>();
-        byInstance.entrySet().stream()
+        List<ContainerInfo> healthy = byInstance.entrySet().stream()
                 .filter(e -> names.isEmpty() || names.contains(e.getKey()))
                 .map(Map.Entry::getValue)
                 .filter(c -> c.running() && c.health() == Health.HEALTHY)
-                .toList()
-                .parallelStream()
-                .forEach(c -> {
-                    Readiness.Verdict v = Readiness.of(containers.engine(), c);
-                    if (v.degraded()) {
-                        out.put(c.id(), v.problems());
-                    }
-                });
+                .toList();
+        List<Readiness.Verdict> verdicts = Parallel.map(healthy, c -> Readiness.of(containers.engine(), c));
+        Map<String, List<String>> out = new java.util.HashMap<>();
+        for (int i = 0; i < healthy.size(); i++) {
+            if (verdicts.get(i).degraded()) {
+                out.put(healthy.get(i).id(), verdicts.get(i).problems());
+            }
+        }
         return out;
     }
 

@@ -31,6 +31,7 @@ import dev.agentctl.engine.OneOff;
 import dev.agentctl.engine.RunResult;
 import dev.agentctl.engine.Stats;
 import dev.agentctl.engine.Subnets;
+import dev.agentctl.io.Parallel;
 import dev.agentctl.spec.ContainerSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -346,8 +347,7 @@ public final class DockerEngine implements ContainerEngine {
                         .withShowAll(true)
                         .withLabelFilter(labels)
                         .exec());
-        return list.parallelStream()
-                .map(c -> inspect(c.getId()))
+        return Parallel.map(list, c -> inspect(c.getId())).stream()
                 .flatMap(Optional::stream)
                 .toList();
     }
