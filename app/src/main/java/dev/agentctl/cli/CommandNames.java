@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 final class CommandNames {
     /** agentctl's own options that take a value (--root DIR, --wait D) when not written as --option=value. */
     private static final Set<String> TAKE_A_VALUE = Set.of("--root", "--wait");
-    /** Commands that read the whole command tree: help pages, completion scripts and candidates. */
-    private static final Set<String> NEED_ALL = Set.of("help", "completion", "__complete");
+    /** Commands that read the whole command tree: help pages, completion scripts and candidates, CDS training. */
+    private static final Set<String> NEED_ALL = Set.of("help", "completion", "__complete", "__cds-train");
 
     private CommandNames() {}
 

@@ -62,6 +62,7 @@ public final class Main implements Runnable {
             DoctorCommand.class,
             CompletionCommand.class,
             CompletionCommand.Candidates.class,
+            CdsTrainCommand.class,
             HelpCommand.class);
 
     final Globals globals = new Globals();

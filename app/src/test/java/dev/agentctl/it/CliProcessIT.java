@@ -56,6 +56,66 @@ class CliProcessIT {
         }
     }
 
+    @Test
+    void theFirstRunOfAJarRecordsAClassDataArchiveFromTheTrainingRunAndLaterRunsMapIt() throws Exception {
+        Path cache = tmp.resolve("cache");
+        Path root = tmp.resolve("cds-fleet");
+        assertThat(Cli.raw("init", root.toString()).code()).isZero();
+        List<String> tmpBefore = cdsScratch();
+        for (int run = 0; run < 2; run++) {
+            ProcessBuilder pb = new ProcessBuilder(AGENTCTL.toString(), "list", "--root", root.toString())
+                    .redirectErrorStream(true);
+            pb.environment().put("XDG_CACHE_HOME", cache.toString());
+            pb.environment().remove("AGENTCTL_JAVA_OPTS");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out)
+                    .as("only the command's own output")
+                    .isEqualTo("No instances yet. Create one: agentctl create alice\n");
+            try (var files = Files.list(cache.resolve("agentctl"))) {
+                List<String> names = files.map(f -> f.getFileName().toString()).toList();
+                assertThat(names).as("run " + run).hasSize(1).allMatch(n -> n.matches("agentctl-\\d+-\\d+\\.jsa"));
+            }
+        }
+        // the archive holds the everyday commands' classes, not only those of the first command run
+        ProcessBuilder pb = new ProcessBuilder(
+                        "java",
+                        "-XX:SharedArchiveFile="
+                                + Files.list(cache.resolve("agentctl"))
+                                        .findFirst()
+                                        .orElseThrow(),
+                        "-Xlog:class+load=info",
+                        "-jar",
+                        EngineFleet.repo().resolve("app/target/agentctl.jar").toString(),
+                        "show",
+                        "nobody",
+                        "--root",
+                        root.toString())
+                .redirectErrorStream(true);
+        Process p = pb.start();
+        List<String> loaded = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
+                .toList();
+        p.waitFor(60, TimeUnit.SECONDS);
+        assertThat(loaded.stream().filter(l -> l.contains("dev.agentctl.cli.ShowCommand ")))
+                .as("ShowCommand, which the first run (list) never loaded")
+                .singleElement()
+                .asString()
+                .contains("shared objects file");
+        assertThat(cdsScratch()).as("the training fleet is removed").isEqualTo(tmpBefore);
+    }
+
+    private static List<String> cdsScratch() throws IOException {
+        try (var all = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return all.map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith("agentctl-cds-"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
     static boolean ignoresSigint(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("SigIgn:")) {
