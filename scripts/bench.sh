@@ -151,7 +151,7 @@ PY
     tzs+=("$(msok tar --zstd -cf "$work/bk/peer.tar.zst" -C "$work/bk/instances" big)")
     restic init -q -r "$work/bk/restic" >/dev/null
     rb+=("$(msok restic -q -r "$work/bk/restic" backup "$work/bk/instances/big")")
-    archive=$(ls "$work/bk/backups/big/"big-*.tar.zst "$work/bk/backups/big/"big-*.tar.gz 2>/dev/null | head -1)
+    archive=$(find "$work/bk/backups/big" -name "big-*.tar.zst" -o -name "big-*.tar.gz" | head -1)
     /usr/bin/time -f '%e %M' -o "$work/bk/rtime.txt" "$A" restore "$archive" --as "big$n" --root "$work/bk" >/dev/null
     read -r sec kib < "$work/bk/rtime.txt"; r+=("$(awk -v s="$sec" 'BEGIN{printf "%d", s*1000}')"); rrss+=("$((kib / 1024))")
     "$A" rm "big$n" --yes --purge --no-backup --root "$work/bk" >/dev/null
