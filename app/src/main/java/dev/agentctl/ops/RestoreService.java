@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -326,14 +325,7 @@ public final class RestoreService {
             }
             String health = null;
             if (wasRunning) {
-                progress.accept("bringing " + name + " up again");
-                UpExecutor.Outcome o = new UpService(fleet, fc, (i, what) -> progress.accept(i + ": " + what))
-                        .up(
-                                List.of(fleet.load(name)),
-                                new UpService.Options(true, Duration.ofMinutes(2), UpService.STOP_TIMEOUT),
-                                new java.util.concurrent.atomic.AtomicBoolean())
-                        .get(0);
-                health = o.ok() ? "healthy" : o.result();
+                health = UpService.upAgain(fleet, fc, name, UpService.STOP_TIMEOUT, progress);
             }
             return new Restored(name, port, safety.archive(), health, warnings);
         } finally {

@@ -15,10 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -82,14 +80,7 @@ public final class StorageConversion {
         }
         String health = null;
         if (wasRunning) {
-            progress.accept("bringing " + name + " up again");
-            UpExecutor.Outcome o = new UpService(fleet, fc, (n, what) -> progress.accept(n + ": " + what))
-                    .up(
-                            List.of(fleet.load(name)),
-                            new UpService.Options(true, Duration.ofMinutes(2), stopTimeout),
-                            new AtomicBoolean())
-                    .get(0);
-            health = o.ok() ? "healthy" : o.result();
+            health = UpService.upAgain(fleet, fc, name, stopTimeout, progress);
         }
         return new Result(true, health);
     }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * {@code agentctl up}: builds the desired specs and observes the containers, plans ({@link UpPlan}), carries the plan
@@ -102,6 +103,22 @@ public final class UpService {
             return null;
         }
         return SpecBuilder.build(fleet, i, RuntimeRef.of(fleet, build));
+    }
+
+    /**
+     * Brings one instance up again after its data moved (restore, convert), waiting up to two minutes for its health;
+     * "healthy", or what went wrong.
+     */
+    public static String upAgain(
+            Fleet fleet, FleetContainers fc, String name, Duration stopTimeout, Consumer<String> progress) {
+        progress.accept("bringing " + name + " up again");
+        UpExecutor.Outcome o = new UpService(fleet, fc, (n, what) -> progress.accept(n + ": " + what))
+                .up(
+                        List.of(fleet.load(name)),
+                        new Options(true, Duration.ofMinutes(2), stopTimeout),
+                        new AtomicBoolean())
+                .get(0);
+        return o.ok() ? "healthy" : o.result();
     }
 
     public List<UpExecutor.Outcome> up(List<Instance> instances, Options options, AtomicBoolean cancel) {
