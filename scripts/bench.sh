@@ -214,6 +214,7 @@ fi
 for f in benchlist benchrt benchfl benchbk benchiso; do
   docker ps -aq --filter label=dev.agentctl.fleet=$f | xargs -r docker rm -f >/dev/null
   docker volume ls -q --filter label=dev.agentctl.fleet=$f | xargs -r docker volume rm >/dev/null
+  docker network ls -q --filter label=dev.agentctl.fleet=$f | xargs -r docker network rm >/dev/null || true
   docker images --format '{{.Repository}}:{{.Tag}}' | grep "^$f-runtime" | xargs -r docker rmi -f >/dev/null  || true
 done
 if [ "$what" = all ]; then cp "$md" "$repo/BENCHMARKS.md"; echo "wrote $repo/BENCHMARKS.md"; else echo "wrote $md"; fi

@@ -74,4 +74,25 @@ public final class Subnets {
     private static String address(long a) {
         return (a >> 24 & 255) + "." + (a >> 16 & 255) + "." + (a >> 8 & 255) + "." + (a & 255);
     }
+
+    /**
+     * The IPv4 ranges routed on this host, from {@code /proc/net/route}'s text ("a.b.c.d/N"), the default route left
+     * out: the bridges of another engine on this host (or a VPN) that a new network must not overlap.
+     */
+    public static List<String> routed(String procNetRoute) {
+        List<String> out = new ArrayList<>();
+        for (String line : procNetRoute.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 8 || !f[1].matches("[0-9A-Fa-f]{8}") || !f[7].matches("[0-9A-Fa-f]{8}")) {
+                continue; // the header, or not a route
+            }
+            long mask = Long.reverseBytes(Long.parseLong(f[7], 16) << 32) & 0xFFFFFFFFL;
+            if (mask == 0) {
+                continue;
+            }
+            long dest = Long.reverseBytes(Long.parseLong(f[1], 16) << 32) & 0xFFFFFFFFL;
+            out.add(address(dest) + "/" + Long.bitCount(mask));
+        }
+        return out;
+    }
 }

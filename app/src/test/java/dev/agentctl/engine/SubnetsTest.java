@@ -30,4 +30,19 @@ class SubnetsTest {
         assertThat(Subnets.firstFree("10.1.0.0/24", used, 28)).isEmpty();
         assertThat(Subnets.firstFree("10.1.0.0/24", used.subList(0, 15), 28)).contains("10.1.0.240/28");
     }
+
+    @Test
+    void theRangesThisHostRoutesAreReadFromProcNetRouteWithoutTheDefaultRoute() {
+        String table = String.join(
+                "\n",
+                "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT",
+                "eth0\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0",
+                "docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0",
+                "br-1\t00001EAC\t00000000\t0001\t0\t0\t0\tF0FFFFFF\t0\t0\t0",
+                "");
+        assertThat(Subnets.routed(table)).containsExactly("172.17.0.0/16", "172.30.0.0/28");
+        // another engine's bridge on 172.30.0.0/28: the next network of this one starts after it
+        assertThat(Subnets.firstFree("172.30.0.0/16", Subnets.routed(table), 28))
+                .contains("172.30.0.16/28");
+    }
 }

@@ -37,6 +37,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -221,6 +223,7 @@ public final class DockerEngine implements ContainerEngine {
                 }
                 List<String> used = new ArrayList<>(tried);
                 client.listNetworksCmd().exec().forEach(n -> used.addAll(subnets(n)));
+                used.addAll(localRoutes());
                 String subnet = Subnets.firstFree(network.pool(), used, NetworkSpec.PREFIX)
                         .orElseThrow(() -> new EngineException(
                                 EngineException.Kind.REFUSED,
@@ -241,6 +244,22 @@ public final class DockerEngine implements ContainerEngine {
                 }
             }
         });
+    }
+
+    /**
+     * With an engine on this host, the ranges this host already routes (another engine's bridges share its network
+     * namespace; a second bridge on the same range would take the first one's traffic); none for a remote engine.
+     */
+    private List<String> localRoutes() {
+        Path routes = Path.of("/proc/net/route");
+        if (!host.startsWith("unix://") || !Files.isReadable(routes)) {
+            return List.of();
+        }
+        try {
+            return Subnets.routed(Files.readString(routes));
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static List<String> subnets(Network n) {
