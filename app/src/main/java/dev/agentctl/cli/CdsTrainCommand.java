@@ -1,14 +1,12 @@
 package dev.agentctl.cli;
 
+import dev.agentctl.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 
 /**
@@ -37,15 +35,7 @@ final class CdsTrainCommand extends BaseCommand {
                 Main.execute(line.toArray(String[]::new), none, none, globals().env);
             }
         } finally {
-            try (Stream<Path> all = Files.walk(root)) {
-                all.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.delete(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
+            AtomicFiles.deleteTree(root);
         }
         return 0;
     }
