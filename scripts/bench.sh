@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks agentctl beside its peers and prints the figures side by side (medians of several runs).
-#   scripts/bench.sh [list|runtime|fleet|backup|isolation|all]   (default all; needs scripts/provision-engine.sh first)
+#   scripts/bench.sh [list|runtime|fleet|backup|growth|isolation|all]   (default all; needs scripts/provision-engine.sh first)
 # Works in a scratch folder under ${BENCH_DIR:-/tmp/agentctl-bench} and removes the containers and images it made.
 # Writes the tables, with the machine and the date, to BENCHMARKS.md in the repository (all) or in the scratch
 # folder (one section). Peers: docker stats, docker-compose, tar (gzip and zstd), restic (installed if missing).
@@ -35,6 +35,7 @@ row() {
 note() { echo "$*"; printf '\n%s\n' "$*" >> "$md"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
+nonets() { docker network ls -q --filter label=dev.agentctl.fleet="$1" | xargs -r docker network rm >/dev/null || true; }
 fleet() { # DIR NAME: a fleet root running the offline stand-in agent
   rm -rf "$1"; "$A" init "$1" >/dev/null
   cat > "$1/fleet.yaml" <<YAML
@@ -93,12 +94,13 @@ if [ "$what" = fleet ] || [ "$what" = all ]; then
   for i in $(seq 1 20); do mk "n$i" --root "$work/fl"; done
   "$A" runtime build --root "$work/fl" >/dev/null
   up=(); upw=(); dc=()
+  # each up from nothing: agentctl down keeps the fleet's networks (compose down removes them), so they go too
   for _ in 1 2 3; do
-    "$A" down --root "$work/fl" >/dev/null 2>&1 || true
+    "$A" down --root "$work/fl" >/dev/null 2>&1 || true; nonets benchfl
     up+=("$(ms "$A" up --no-wait --root "$work/fl")")
-    "$A" down --root "$work/fl" >/dev/null
+    "$A" down --root "$work/fl" >/dev/null; nonets benchfl
     upw+=("$(ms "$A" up --root "$work/fl")")
-    "$A" down --root "$work/fl" >/dev/null
+    "$A" down --root "$work/fl" >/dev/null; nonets benchfl
     dc+=("$(ms sh -c "cd $work/fl && docker-compose up -d")")
     (cd "$work/fl" && docker-compose down >/dev/null 2>&1) || true
   done
@@ -172,6 +174,29 @@ PY
   note "archive sizes: agentctl $(stat -c %s "$archive") ($(basename "$archive")), tar czf $(stat -c %s "$work/bk/peer.tar.gz"), tar --zstd $(stat -c %s "$work/bk/peer.tar.zst"), restic repository $(du -sb "$work/bk/restic" | cut -f1) bytes; peak RSS of agentctl: backup $(median "${rss[@]}") MiB, restore $(median "${rrss[@]}") MiB"
   "$A" down --root "$work/bk" >/dev/null 2>&1 || true
 fi
+if [ "$what" = growth ] || [ "$what" = all ]; then
+  section "how cost grows: up --no-wait from nothing, status (live stats) and backup --all at 10, 50 and 100 instances"
+  fleet "$work/gr" benchgr
+  "$A" runtime build --root "$work/gr" >/dev/null
+  row "instances" "up --no-wait" "status" "backup --all"
+  have=0
+  for n in 10 50 100; do
+    for i in $(seq $((have + 1)) $n); do mk "g$i" --root "$work/gr"; done
+    have=$n
+    u=(); s=(); k=()
+    for _ in 1 2 3; do
+      "$A" down --root "$work/gr" >/dev/null 2>&1 || true; nonets benchgr
+      u+=("$(msok "$A" up --no-wait --root "$work/gr")")
+    done
+    "$A" up --root "$work/gr" >/dev/null
+    for _ in 1 2 3; do s+=("$(msok "$A" status --root "$work/gr")"); done
+    for _ in 1 2 3; do rm -rf "$work/gr/backups"; k+=("$(msok "$A" backup --all --root "$work/gr")"); done
+    U=$(median "${u[@]}"); S=$(median "${s[@]}"); K=$(median "${k[@]}")
+    row "$n" "$U ($((U / n))/inst)" "$S ($((S / n))/inst)" "$K ($((K / n))/inst)"
+  done
+  note "ms, medians of 3; (ms per instance) in brackets: flat or falling means linear or better."
+  "$A" down --root "$work/gr" >/dev/null 2>&1 || true
+fi
 if [ "$what" = isolation ] || [ "$what" = all ]; then
   section "what isolation costs: up (until healthy) per network mode and storage, backup per storage"
   docker ps -aq --filter label=dev.agentctl.fleet=benchiso | xargs -r docker rm -f >/dev/null
@@ -211,7 +236,7 @@ if [ "$what" = isolation ] || [ "$what" = all ]; then
   "$A" down --root "$work/iso" >/dev/null 2>&1 || true
   docker network ls -q --filter label=dev.agentctl.fleet=benchiso | xargs -r docker network rm >/dev/null || true
 fi
-for f in benchlist benchrt benchfl benchbk benchiso; do
+for f in benchlist benchrt benchfl benchbk benchgr benchiso; do
   docker ps -aq --filter label=dev.agentctl.fleet=$f | xargs -r docker rm -f >/dev/null
   docker volume ls -q --filter label=dev.agentctl.fleet=$f | xargs -r docker volume rm >/dev/null
   docker network ls -q --filter label=dev.agentctl.fleet=$f | xargs -r docker network rm >/dev/null || true

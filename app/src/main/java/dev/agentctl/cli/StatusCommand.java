@@ -19,9 +19,9 @@ import picocli.CommandLine.Parameters;
                         + " Exit 4 if any instance is not running and healthy (one stopped with 'agentctl stop' excepted), or is degraded: it answers /health but its start-up log says it cannot work (a channel without its libraries or secret, no usable provider, no chat channel).",
         footer = {
             "",
-            "CPU% is the container's share of one core over about a second (as docker stats),",
-            "all instances sampled together; MEM is its memory use without page cache, against",
-            "its limit.",
+            "CPU% is the container's share of one core (as docker stats computes it) since the",
+            "previous status, when that was at most 30 s ago, or else over the next second, all",
+            "instances sampled together; MEM is its memory use without page cache, against its limit.",
             "",
             "Examples:",
             "  agentctl status",

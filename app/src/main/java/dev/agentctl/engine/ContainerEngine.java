@@ -39,8 +39,12 @@ public interface ContainerEngine extends AutoCloseable {
 
     // ---- networks
 
-    /** Creates the network when missing (an existing one is left as it is). */
-    void ensureNetwork(NetworkSpec network);
+    /**
+     * Creates those of the networks that are missing, side by side (an existing one is left as it is), telling
+     * {@code done} about each, by name, as soon as it exists (with null) or could not be made (with why). Throws only
+     * when the engine cannot be asked at all.
+     */
+    void ensureNetworks(List<NetworkSpec> networks, java.util.function.BiConsumer<String, RuntimeException> done);
 
     Optional<NetworkInfo> network(String name);
 
@@ -88,8 +92,11 @@ public interface ContainerEngine extends AutoCloseable {
     /** Waits until the container exits; returns its exit code. */
     int waitForExit(String id);
 
-    /** Live CPU and memory of running containers, sampled together; a container that cannot be sampled is absent. */
-    Map<String, Stats> stats(Collection<String> ids);
+    /**
+     * One reading of the counters of running containers, taken together (docker's one-shot stats); a container that
+     * cannot be sampled (stopped, gone) is absent.
+     */
+    Map<String, StatsSample> samples(Collection<String> ids);
 
     /** Streams log lines; returns when done (or, with follow, when the container stops). */
     default void logs(String id, LogQuery query, Consumer<String> line) {

@@ -7,15 +7,18 @@ import dev.agentctl.engine.NetworkSpec;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.Instance;
 import dev.agentctl.fleet.NetworkMode;
+import dev.agentctl.io.Parallel;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.InstanceNetwork;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The networks of a fleet's containers (see {@link InstanceNetwork}), made as compose would make them and labelled
@@ -44,11 +47,66 @@ public final class Networks {
 
     /** Makes the networks these instances join, where missing. */
     public static void ensure(ContainerEngine engine, Fleet fleet, List<Instance> instances) {
-        instances.stream()
+        List<RuntimeException> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+        engine.ensureNetworks(specs(fleet, instances), (name, why) -> {
+            if (why != null) {
+                failed.add(why);
+            }
+        });
+        if (!failed.isEmpty()) {
+            throw failed.get(0);
+        }
+    }
+
+    private static List<NetworkSpec> specs(Fleet fleet, List<Instance> instances) {
+        return instances.stream()
                 .map(i -> of(fleet, i))
                 .flatMap(Optional::stream)
                 .distinct()
-                .forEach(engine::ensureNetwork);
+                .toList();
+    }
+
+    /**
+     * Starts making the networks these instances join, where missing, in the background: each instance's container
+     * can be created as soon as its own network exists ({@link Making#await}), while the engine makes the rest.
+     */
+    public static Making startMaking(ContainerEngine engine, Fleet fleet, List<Instance> instances) {
+        Map<String, CompletableFuture<Void>> byNetwork = new HashMap<>();
+        Map<String, CompletableFuture<Void>> byInstance = new HashMap<>();
+        for (Instance i : instances) {
+            of(fleet, i)
+                    .ifPresent(n -> byInstance.put(
+                            i.name(), byNetwork.computeIfAbsent(n.name(), k -> new CompletableFuture<>())));
+        }
+        CompletableFuture<Void> all =
+                CompletableFuture.runAsync(() -> engine.ensureNetworks(specs(fleet, instances), (name, why) -> {
+                    if (why == null) {
+                        byNetwork.get(name).complete(null);
+                    } else {
+                        byNetwork.get(name).completeExceptionally(why);
+                    }
+                }));
+        // the engine could not be asked at all: every instance waiting for a network is told why
+        all.whenComplete((v, failure) -> byNetwork
+                .values()
+                .forEach(f -> f.completeExceptionally(
+                        failure != null ? failure : new IllegalStateException("network not made"))));
+        return new Making(byInstance, all);
+    }
+
+    /** Networks being made: {@link #await} blocks until an instance's own exists, and throws why it could not be. */
+    public record Making(Map<String, CompletableFuture<Void>> byInstance, CompletableFuture<Void> all) {
+        public void await(String instance) {
+            CompletableFuture<Void> f = byInstance.get(instance);
+            if (f != null) {
+                Parallel.join(f);
+            }
+        }
+
+        /** Waits for the background work to end (it may still be making a network nobody waited for). */
+        public void finish() {
+            all.exceptionally(e -> null).join();
+        }
     }
 
     /**

@@ -37,7 +37,7 @@ public final class OneOffRun {
             throw AgentctlException.badInput(
                     "runtime image " + spec.image() + " is missing: run 'agentctl runtime build --force'");
         }
-        Networks.of(fleet, i).ifPresent(engine::ensureNetwork);
+        Networks.ensure(engine, fleet, List.of(i));
         byte[] tag = new byte[4];
         new SecureRandom().nextBytes(tag);
         String name = spec.containerName() + RUN + HexFormat.of().formatHex(tag);

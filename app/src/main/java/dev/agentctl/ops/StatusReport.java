@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code agentctl status}: what each instance's container is, and whether that is what its files say. STATE is the
@@ -85,15 +86,18 @@ public final class StatusReport {
         RuntimeRef runtime = RuntimeRef.current(fleet);
         List<String> all = fleet.instanceNames();
         List<String> wanted = names.isEmpty() ? all : names;
-        Map<String, Stats> samples = Map.of();
-        if (stats) {
-            List<String> running = byInstance.entrySet().stream()
-                    .filter(e -> e.getValue().running() && (names.isEmpty() || names.contains(e.getKey())))
-                    .map(e -> e.getValue().id())
-                    .toList();
-            samples = running.isEmpty() ? Map.of() : containers.engine().stats(running);
-        }
+        List<String> running = !stats
+                ? List.of()
+                : byInstance.entrySet().stream()
+                        .filter(e -> e.getValue().running() && (names.isEmpty() || names.contains(e.getKey())))
+                        .map(e -> e.getValue().id())
+                        .toList();
+        // the stats may take a second (a second reading, or the engine's next tick): start-up logs are read meanwhile
+        CompletableFuture<Map<String, Stats>> sampling = running.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of())
+                : CompletableFuture.supplyAsync(() -> LiveStats.read(fleet, containers.engine(), running));
         Map<String, List<String>> degraded = degraded(containers, byInstance, names);
+        Map<String, Stats> samples = Parallel.join(sampling);
         List<Row> rows = new ArrayList<>();
         for (String n : wanted) {
             Instance inst = null;

@@ -64,17 +64,26 @@ public final class UpExecutor {
     }
 
     /**
-     * Runs the plan; {@code secrets} gives each instance's environment (from its .env) for a container it creates.
-     * Steps not yet begun when {@code cancel} is set are skipped; begun ones finish.
+     * Runs the plan; {@code secrets} gives each instance's environment (from its .env) for a container it creates, and
+     * {@code ready} waits until what an instance's container needs exists (its network), throwing if it cannot. Steps
+     * not yet begun when {@code cancel} is set are skipped; begun ones finish.
      */
     public List<Outcome> execute(
-            UpPlan.Plan plan, java.util.function.Function<String, Map<String, String>> secrets, AtomicBoolean cancel) {
+            UpPlan.Plan plan,
+            java.util.function.Function<String, Map<String, String>> secrets,
+            java.util.function.Consumer<String> ready,
+            AtomicBoolean cancel) {
         List<Outcome> out = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, options.parallel()));
         try {
             List<Future<Outcome>> futures = new ArrayList<>();
             for (Step s : plan.parallel()) {
-                futures.add(pool.submit(() -> guarded(s, cancel, () -> apply(s, secrets.apply(s.instance())))));
+                futures.add(pool.submit(() -> guarded(s, cancel, () -> {
+                    if (s.action() != Action.LEAVE && s.action() != Action.UNPAUSE) {
+                        ready.accept(s.instance());
+                    }
+                    return cancel.get() ? interrupted(s) : apply(s, secrets.apply(s.instance()));
+                })));
             }
             for (Future<Outcome> f : futures) {
                 out.add(get(f));
@@ -96,7 +105,10 @@ public final class UpExecutor {
                         false));
                 continue;
             }
-            Outcome o = guarded(s, cancel, () -> roll(s, secrets.apply(s.instance())));
+            Outcome o = guarded(s, cancel, () -> {
+                ready.accept(s.instance());
+                return cancel.get() ? interrupted(s) : roll(s, secrets.apply(s.instance()));
+            });
             out.add(o);
             failed = !o.ok() && blamesRuntime(o);
         }
@@ -114,6 +126,11 @@ public final class UpExecutor {
         }
     }
 
+    private static Outcome interrupted(Step s) {
+        return new Outcome(
+                s.instance(), s.action(), s.reasons(), "not started: interrupted", false, List.of(), "", false);
+    }
+
     private interface Body {
         Outcome run();
     }
@@ -121,8 +138,7 @@ public final class UpExecutor {
     /** One instance's failure (a port taken, a mount missing) is its outcome, not the end of the others. */
     private Outcome guarded(Step s, AtomicBoolean cancel, Body body) {
         if (cancel.get()) {
-            return new Outcome(
-                    s.instance(), s.action(), s.reasons(), "not started: interrupted", false, List.of(), "", false);
+            return interrupted(s);
         }
         try {
             return body.run();

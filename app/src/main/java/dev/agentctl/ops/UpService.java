@@ -5,6 +5,7 @@ import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.fleet.Fleet;
 import dev.agentctl.fleet.FleetState;
 import dev.agentctl.fleet.Instance;
+import dev.agentctl.io.Parallel;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.RuntimeRef;
 import dev.agentctl.spec.SpecBuilder;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -28,7 +30,7 @@ public final class UpService {
     /** What a stop gives the agent: nanobot's graceful shutdown (running turns, then each channel) takes up to ~45 s. */
     public static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(45);
 
-    public static final int PARALLEL = 4;
+    public static final int PARALLEL = Parallel.MAX;
 
     private final Fleet fleet;
     private final FleetContainers containers;
@@ -72,15 +74,24 @@ public final class UpService {
         }
         Map<String, ContainerInfo> observed = new HashMap<>();
         List<UpPlan.Desired> desired = new ArrayList<>();
-        for (Instance i : instances) {
+        // each instance's container, looked at side by side: a refusal is that instance's, an engine failure all's
+        record Found(Optional<ContainerInfo> container, String refusal) {}
+        List<Found> found = Parallel.map(instances, i -> {
             try {
-                containers.find(i.name()).ifPresent(c -> observed.put(i.name(), c));
+                return new Found(containers.find(i.name()), null);
             } catch (dev.agentctl.engine.EngineException e) {
                 throw e;
             } catch (AgentctlException e) {
-                refused.put(i.name(), e.getMessage());
+                return new Found(Optional.empty(), e.getMessage());
+            }
+        });
+        for (int n = 0; n < instances.size(); n++) {
+            Instance i = instances.get(n);
+            if (found.get(n).refusal() != null) {
+                refused.put(i.name(), found.get(n).refusal());
                 continue;
             }
+            found.get(n).container().ifPresent(c -> observed.put(i.name(), c));
             ContainerSpec spec = SpecBuilder.build(fleet, i, runtime);
             desired.add(new UpPlan.Desired(i.name(), spec, fallback(i, observed.get(i.name()))));
         }
@@ -140,7 +151,7 @@ public final class UpService {
                         + ") are missing; bring its data back with agentctl restore ARCHIVE --force");
             }
         }
-        Networks.ensure(containers.engine(), fleet, instances);
+        Networks.Making networks = Networks.startMaking(containers.engine(), fleet, instances);
         FleetState state = new FleetState(fleet);
         Map<String, Instance> byName = new HashMap<>();
         instances.forEach(i -> byName.put(i.name(), i));
@@ -173,7 +184,11 @@ public final class UpService {
             outcomes.add(new UpExecutor.Outcome(
                     name, UpPlan.Action.LEAVE, List.of(), "failed: " + why, false, List.of(), "", false));
         });
-        outcomes.addAll(executor.execute(plan, name -> byName.get(name).env(), cancel));
+        try {
+            outcomes.addAll(executor.execute(plan, name -> byName.get(name).env(), networks::await, cancel));
+        } finally {
+            networks.finish();
+        }
         Networks.prune(containers.engine(), fleet);
         return outcomes;
     }

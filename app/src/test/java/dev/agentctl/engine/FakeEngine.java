@@ -179,9 +179,19 @@ public final class FakeEngine implements ContainerEngine {
     }
 
     @Override
-    public void ensureNetwork(NetworkSpec network) {
-        check("network", network.name());
-        networks.putIfAbsent(network.name(), network);
+    public void ensureNetworks(List<NetworkSpec> specs, java.util.function.BiConsumer<String, RuntimeException> done) {
+        for (NetworkSpec network : specs) {
+            try {
+                check("network", network.name());
+                networks.putIfAbsent(network.name(), network);
+                done.accept(network.name(), null);
+            } catch (EngineException e) {
+                if (e.kind() == EngineException.Kind.UNREACHABLE) {
+                    throw e;
+                }
+                done.accept(network.name(), e);
+            }
+        }
     }
 
     @Override
@@ -438,14 +448,22 @@ public final class FakeEngine implements ContainerEngine {
         return 0;
     }
 
+    private long statsTicks;
+
+    /** Stats read at the real time of the call, as Docker 24.0.7 and later answer a one-shot (no tick to wait for). */
+    public boolean statsAtOnce;
+
     @Override
-    public Map<String, Stats> stats(Collection<String> ids) {
+    public Map<String, StatsSample> samples(Collection<String> ids) {
         check("stats", String.valueOf(ids.size()));
-        Map<String, Stats> m = new HashMap<>();
+        // a tick a second (or the real time, as an engine that answers at once): each container used 1.5 % of one
+        // core of the host's two since boot
+        long tick = statsAtOnce ? System.currentTimeMillis() * 1_000_000L : ++statsTicks * 1_000_000_000L;
+        Map<String, StatsSample> m = new HashMap<>();
         for (String id : ids) {
             Box b = box(id);
             if (b.state == ContainerState.RUNNING) {
-                m.put(id, new Stats(1.5, 40L << 20, b.memory));
+                m.put(id, new StatsSample(tick, tick * 15 / 1000, tick * 2, 2, 40L << 20, b.memory));
             }
         }
         return m;

@@ -107,6 +107,58 @@ class BackupRestoreIT {
         assertThat(list.get(0).path("path").asText()).isEqualTo(archive.toString());
     }
 
+    /**
+     * A writer that never stops: each round appends its number to z/lines, then writes it to a/counter (through a
+     * rename). Paused at any instant, counter is the last line or the one before. A first pass that is not followed
+     * by a second one while paused would hold a counter and lines from different moments: the folder is copied in
+     * name order, and the 64 MiB of m/ between them take far longer than a round.
+     */
+    @Test
+    @Order(1)
+    void theTwoPassBackupOfAWriterThatNeverStopsHoldsOneMomentOfIt() throws IOException {
+        fleet.create("busy");
+        Path data = instance("busy").resolve("workspace/m");
+        Files.createDirectories(data);
+        writeRandom(data.resolve("noise.bin"), 64 << 20);
+        fleet.expect(0, "up", "busy");
+        String loop = "cd " + dev.agentctl.fleet.Layout.WORKSPACE_DIR + " && mkdir -p a z && i=0;"
+                + " while :; do i=$((i+1)); echo $i >> z/lines; echo $i > a/counter.tmp; mv a/counter.tmp a/counter;"
+                + " done";
+        EngineFleet.Sh.Result start =
+                EngineFleet.Sh.run("docker", "exec", "-d", "-u", "1000", fleet.container("busy"), "sh", "-c", loop);
+        assertThat(start.code()).as(start.err()).isZero();
+        Path lines = instance("busy").resolve("workspace/z/lines");
+        FleetRun.await(
+                "the writer writing",
+                Duration.ofSeconds(20),
+                () -> lines(lines) >= 200 ? null : lines(lines) + " lines");
+
+        Cli.Result b = fleet.expect(0, "backup", "busy");
+        assertThat(b.out()).as(b.toString()).containsPattern("pause held the container for \\d+ ms");
+        Map<String, byte[]> archived = entries(archives(backups("busy")).get(0));
+        List<String> got = new String(archived.get("instance/workspace/z/lines"), StandardCharsets.UTF_8)
+                .lines()
+                .toList();
+        assertThat(got).as("whole lines, in order").hasSizeGreaterThan(200);
+        for (int i = 0; i < got.size(); i++) {
+            assertThat(got.get(i)).as("line " + (i + 1)).isEqualTo(String.valueOf(i + 1));
+        }
+        long counter = Long.parseLong(
+                new String(archived.get("instance/workspace/a/counter"), StandardCharsets.UTF_8).strip());
+        assertThat(counter)
+                .as("counter beside " + got.size() + " lines: the same moment")
+                .isBetween((long) got.size() - 1, (long) got.size());
+        assertThat(archived.get("instance/workspace/m/noise.bin"))
+                .as("the big file, unchanged")
+                .isEqualTo(Files.readAllBytes(data.resolve("noise.bin")));
+        // the writer was only paused: it goes on
+        FleetRun.await(
+                "the writer going on after the backup",
+                Duration.ofSeconds(10),
+                () -> lines(lines) > got.size() + 100 ? null : lines(lines) + " lines");
+        fleet.expect(0, "down", "busy");
+    }
+
     @Test
     @Order(2)
     void stopModeStartsOnlyWhatItStopped() {

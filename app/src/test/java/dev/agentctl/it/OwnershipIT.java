@@ -157,7 +157,7 @@ class OwnershipIT {
                 SpecHash.LEGACY);
         String id;
         try (ContainerEngine engine = Engines.connect()) {
-            Networks.of(f, f.load("old")).ifPresent(engine::ensureNetwork); // its own bridge
+            Networks.ensure(engine, f, List.of(f.load("old"))); // its own bridge
             id = engine.create(v1, f.load("old").env());
             engine.start(id);
         }

@@ -170,8 +170,27 @@ class UpExecutorTest extends FakeFleet {
     }
 
     @Test
-    void atMostFourContainersAreStartedAtOnce() {
-        for (int i = 0; i < 9; i++) {
+    void aNetworkThatCannotBeMadeFailsOnlyItsOwnInstance() {
+        instances("a", "b", "c");
+        String bNet = Networks.of(fleet(), fleet().load("b")).orElseThrow().name();
+        engine.failNext(
+                "network",
+                bNet,
+                new dev.agentctl.engine.EngineException(
+                        dev.agentctl.engine.EngineException.Kind.REFUSED, "no free /24 left for the network " + bNet));
+        List<UpExecutor.Outcome> out = up();
+        assertThat(out).filteredOn(o -> !o.instance().equals("b")).allMatch(UpExecutor.Outcome::ok);
+        UpExecutor.Outcome b =
+                out.stream().filter(o -> o.instance().equals("b")).findFirst().orElseThrow();
+        assertThat(b.ok()).isFalse();
+        assertThat(b.result()).contains("no free /24 left for the network " + bNet);
+        assertThat(engine.byName(container("b"))).isEmpty();
+        assertThat(engine.byName(container("a")).orElseThrow().state).isEqualTo(ContainerState.RUNNING);
+    }
+
+    @Test
+    void atMostParallelContainersAreStartedAtOnce() {
+        for (int i = 0; i < UpService.PARALLEL + 4; i++) {
             instances("n" + i);
         }
         engine.startDelay = Duration.ofMillis(60);

@@ -12,7 +12,6 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Network;
-import com.github.dockerjava.api.model.Statistics;
 import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
@@ -29,7 +28,7 @@ import dev.agentctl.engine.NetworkInfo;
 import dev.agentctl.engine.NetworkSpec;
 import dev.agentctl.engine.OneOff;
 import dev.agentctl.engine.RunResult;
-import dev.agentctl.engine.Stats;
+import dev.agentctl.engine.StatsSample;
 import dev.agentctl.engine.Subnets;
 import dev.agentctl.io.Parallel;
 import dev.agentctl.spec.ContainerSpec;
@@ -42,21 +41,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The Docker Engine API, through docker-java with the httpclient5 transport: the only code that imports docker-java.
  * Honours DOCKER_HOST (and the rest of what docker-java reads); the API version is the daemon's own (no version
- * prefix is pinned). Streaming calls (build output, logs, stats) have no idle timeout.
+ * prefix is pinned). Streaming calls (build output, logs) have no idle timeout; stats give up after ten seconds.
  */
 public final class DockerEngine implements ContainerEngine {
+    /** How long the stats of a container may take: one tick of the engine's collector, with room to spare. */
+    private static final Duration STATS_LIMIT = Duration.ofSeconds(10);
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private final DockerClient client;
     private final String host;
     /** The transport itself, for the one call docker-java lacks (the stat of the archive endpoint). */
@@ -205,45 +209,86 @@ public final class DockerEngine implements ContainerEngine {
     // ---- networks
 
     @Override
-    public void ensureNetwork(NetworkSpec network) {
-        run("creating the network " + network.name(), () -> {
-            if (findNetwork(network.name()).isPresent()) {
+    public void ensureNetworks(
+            List<NetworkSpec> networks, java.util.function.BiConsumer<String, RuntimeException> done) {
+        // one listing for all: the names to skip, and the ranges taken, each range given out then taken too
+        List<Network> existing =
+                call("listing the networks", () -> client.listNetworksCmd().exec());
+        Set<String> present = new HashSet<>();
+        List<String> used = java.util.Collections.synchronizedList(new ArrayList<>(localRoutes()));
+        existing.forEach(n -> {
+            present.add(n.getName());
+            used.addAll(subnets(n));
+        });
+        List<Map.Entry<NetworkSpec, String>> todo = new ArrayList<>();
+        for (NetworkSpec n : new java.util.LinkedHashSet<>(networks)) {
+            if (!present.add(n.name())) {
+                done.accept(n.name(), null);
+            } else if (n.pool() == null) {
+                todo.add(new java.util.AbstractMap.SimpleEntry<>(n, null));
+            } else {
+                try {
+                    todo.add(new java.util.AbstractMap.SimpleEntry<>(n, freeSubnet(n, used)));
+                } catch (EngineException e) {
+                    done.accept(n.name(), e);
+                }
+            }
+        }
+        Parallel.map(todo, t -> {
+            RuntimeException failure = null;
+            try {
+                run("creating the network " + t.getKey().name(), () -> ensureNetwork(t.getKey(), t.getValue(), used));
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            done.accept(t.getKey().name(), failure);
+            return null;
+        });
+    }
+
+    /**
+     * Creates one network on {@code subnet} (null: the engine's choice), or on the next free one if another program
+     * took it since the listing; {@code used} holds every range taken or given out.
+     */
+    private void ensureNetwork(NetworkSpec network, String subnet, List<String> used) {
+        for (int attempt = 0; ; attempt++) {
+            var create = client.createNetworkCmd()
+                    .withName(network.name())
+                    .withDriver("bridge")
+                    .withInternal(network.internal())
+                    .withLabels(network.labels());
+            if (subnet == null) {
+                create.exec();
                 return;
             }
-            List<String> tried = new ArrayList<>();
-            for (int attempt = 0; ; attempt++) {
-                var create = client.createNetworkCmd()
-                        .withName(network.name())
-                        .withDriver("bridge")
-                        .withInternal(network.internal())
-                        .withLabels(network.labels());
-                if (network.pool() == null) {
-                    create.exec();
-                    return;
+            try {
+                create.withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(subnet)))
+                        .exec();
+                return;
+            } catch (com.github.dockerjava.api.exception.DockerException e) {
+                if (findNetwork(network.name()).isPresent()) {
+                    return; // another agentctl made it meanwhile
                 }
-                List<String> used = new ArrayList<>(tried);
+                if (attempt >= 3) {
+                    throw e;
+                }
                 client.listNetworksCmd().exec().forEach(n -> used.addAll(subnets(n)));
-                used.addAll(localRoutes());
-                String subnet = Subnets.firstFree(network.pool(), used, NetworkSpec.PREFIX)
-                        .orElseThrow(() -> new EngineException(
-                                EngineException.Kind.REFUSED,
-                                "no free /" + NetworkSpec.PREFIX + " left in " + network.pool() + " for the network "
-                                        + network.name() + ": give fleet.yaml's subnets a larger or unused range"));
-                try {
-                    create.withIpam(new Network.Ipam().withConfig(new Network.Ipam.Config().withSubnet(subnet)))
-                            .exec();
-                    return;
-                } catch (com.github.dockerjava.api.exception.DockerException e) {
-                    if (findNetwork(network.name()).isPresent()) {
-                        return; // another agentctl made it meanwhile
-                    }
-                    if (attempt >= 3) {
-                        throw e;
-                    }
-                    tried.add(subnet); // another program took that range since it was listed: the next free one
-                }
+                subnet = freeSubnet(network, used);
             }
-        });
+        }
+    }
+
+    /** The first free range of the network's pool, now taken in {@code used}. */
+    private static String freeSubnet(NetworkSpec network, List<String> used) {
+        synchronized (used) {
+            String subnet = Subnets.firstFree(network.pool(), used, NetworkSpec.PREFIX)
+                    .orElseThrow(() -> new EngineException(
+                            EngineException.Kind.REFUSED,
+                            "no free /" + NetworkSpec.PREFIX + " left in " + network.pool() + " for the network "
+                                    + network.name() + ": give fleet.yaml's subnets a larger or unused range"));
+            used.add(subnet);
+            return subnet;
+        }
     }
 
     /**
@@ -460,43 +505,38 @@ public final class DockerEngine implements ContainerEngine {
     // ---- stats
 
     /**
-     * One stats call per container without streaming, all sent before any is awaited: the daemon answers each with
-     * two samples about a second apart (cpu_stats and precpu_stats), as {@code docker stats --no-stream} shows them,
-     * so a fleet's stats take those two seconds however many containers it has.
+     * One one-shot stats call per container (API 1.41), all in flight together: the daemon's collector wakes for the
+     * first and answers the ones waiting at each of its ticks, a second apart, so a fleet's samples take at most about
+     * a second however many containers it has (up to the 64 connections the transport keeps).
      */
     @Override
-    public Map<String, Stats> stats(Collection<String> ids) {
-        Map<String, Stats> out = new ConcurrentHashMap<>();
-        List<ResultCallback.Adapter<Statistics>> calls = new ArrayList<>();
-        try {
-            for (String id : ids) {
-                calls.add(call(
-                        "reading the stats of " + id,
-                        () -> client.statsCmd(id).withNoStream(true).exec(new ResultCallback.Adapter<Statistics>() {
-                            @Override
-                            public void onNext(Statistics s) {
-                                if (s != null && s.getCpuStats() != null) {
-                                    out.put(id, DockerMapping.stats(s));
-                                }
-                            }
-                        })));
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            for (var call : calls) {
-                call.awaitCompletion(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            for (var call : calls) {
-                try {
-                    call.close();
-                } catch (IOException e) {
-                    // the stats are read; a stream that will not close changes nothing
-                }
-            }
+    public Map<String, StatsSample> samples(Collection<String> ids) {
+        List<String> list = List.copyOf(ids);
+        // a container removed meanwhile, or whose stats hang (a stuck shim), gets no sample, as a stopped one
+        List<Optional<Optional<StatsSample>>> got =
+                Parallel.within(list, STATS_LIMIT, id -> call("reading the stats of " + id, () -> oneShot(id)));
+        Map<String, StatsSample> out = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            String id = list.get(i);
+            got.get(i).flatMap(s -> s).ifPresent(s -> out.put(id, s));
         }
         return out;
+    }
+
+    private Optional<StatsSample> oneShot(String id) {
+        var request = com.github.dockerjava.transport.DockerHttpClient.Request.builder()
+                .method(com.github.dockerjava.transport.DockerHttpClient.Request.Method.GET)
+                .path("/containers/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+                        + "/stats?stream=false&one-shot=true")
+                .build();
+        try (var r = http.execute(request)) {
+            if (r.getStatusCode() != 200) {
+                return Optional.empty();
+            }
+            return DockerMapping.sample(JSON.readTree(r.getBody()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // ---- logs and exec
@@ -666,8 +706,7 @@ public final class DockerEngine implements ContainerEngine {
                     throw new EngineException(
                             EngineException.Kind.FAILED, "the engine answered " + r.getStatusCode() + " for " + path);
                 }
-                var j = new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(java.util.Base64.getDecoder().decode(header));
+                var j = JSON.readTree(java.util.Base64.getDecoder().decode(header));
                 long mode = j.path("mode").asLong();
                 return Optional.of(new dev.agentctl.engine.PathStat(
                         j.path("name").asText(),

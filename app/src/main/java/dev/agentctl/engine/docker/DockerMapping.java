@@ -5,7 +5,6 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.CpuStatsConfig;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
@@ -14,13 +13,12 @@ import com.github.dockerjava.api.model.Mount;
 import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
-import com.github.dockerjava.api.model.Statistics;
 import dev.agentctl.engine.ContainerInfo;
 import dev.agentctl.engine.ContainerState;
 import dev.agentctl.engine.EngineException;
 import dev.agentctl.engine.Health;
 import dev.agentctl.engine.OneOff;
-import dev.agentctl.engine.Stats;
+import dev.agentctl.engine.StatsSample;
 import dev.agentctl.spec.ContainerSpec;
 import dev.agentctl.spec.InstanceNetwork;
 import java.time.Instant;
@@ -182,45 +180,36 @@ final class DockerMapping {
         return s == null || s.isEmpty() || s.startsWith("0001") ? null : Instant.parse(s);
     }
 
-    static Stats stats(Statistics cur) {
-        return stats(cur.getPreCpuStats(), cur);
-    }
-
-    static Stats stats(CpuStatsConfig p, Statistics cur) {
-        double cpu = 0;
-        var c = cur.getCpuStats();
-        if (c != null
-                && p != null
-                && c.getCpuUsage() != null
-                && p.getCpuUsage() != null
-                && c.getSystemCpuUsage() != null
-                && p.getSystemCpuUsage() != null) {
-            long cpuDelta = c.getCpuUsage().getTotalUsage() - p.getCpuUsage().getTotalUsage();
-            long sysDelta = c.getSystemCpuUsage() - p.getSystemCpuUsage();
-            long online = c.getOnlineCpus() != null
-                    ? c.getOnlineCpus()
-                    : c.getCpuUsage().getPercpuUsage() != null
-                            ? c.getCpuUsage().getPercpuUsage().size()
-                            : 1;
-            if (sysDelta > 0 && cpuDelta >= 0) {
-                cpu = (double) cpuDelta / sysDelta * online * 100.0;
-            }
+    /**
+     * A stats answer as a sample; empty for a container that was not running (the engine answers with zeros). Memory
+     * as docker stats counts it: usage less the page cache (cgroup v1: total_inactive_file, v2: inactive_file).
+     */
+    static java.util.Optional<StatsSample> sample(com.fasterxml.jackson.databind.JsonNode j) {
+        var cpu = j.path("cpu_stats");
+        long system = cpu.path("system_cpu_usage").asLong(0);
+        Instant read = time(j.path("read").asText(""));
+        if (system <= 0 || read == null) {
+            return java.util.Optional.empty();
         }
-        long usage = 0;
-        long limit = 0;
-        var m = cur.getMemoryStats();
-        if (m != null) {
-            usage = m.getUsage() == null ? 0 : m.getUsage();
-            limit = m.getLimit() == null ? 0 : m.getLimit();
-            // as docker stats: usage minus page cache (cgroup v1: total_inactive_file, v2: inactive_file)
-            var st = m.getStats();
-            Long inactive = st == null
-                    ? null
-                    : st.getTotalInactiveFile() != null ? st.getTotalInactiveFile() : st.getInactiveFile();
-            if (inactive != null && inactive < usage) {
-                usage -= inactive;
-            }
+        int online = cpu.path("online_cpus").asInt(0);
+        if (online <= 0) {
+            online = Math.max(1, cpu.path("cpu_usage").path("percpu_usage").size());
         }
-        return new Stats(cpu, usage, limit);
+        var m = j.path("memory_stats");
+        long usage = m.path("usage").asLong(0);
+        var st = m.path("stats");
+        long inactive = st.has("total_inactive_file")
+                ? st.path("total_inactive_file").asLong(0)
+                : st.path("inactive_file").asLong(0);
+        if (inactive < usage) {
+            usage -= inactive;
+        }
+        return java.util.Optional.of(new StatsSample(
+                read.getEpochSecond() * 1_000_000_000L + read.getNano(),
+                cpu.path("cpu_usage").path("total_usage").asLong(0),
+                system,
+                online,
+                usage,
+                m.path("limit").asLong(0)));
     }
 }
