@@ -67,8 +67,12 @@ if [ "$what" = list ] || [ "$what" = all ]; then
   for i in $(seq 1 100); do "$A" create "i$i" --root "$work/list" >/dev/null; done
   t=(); for _ in 1 2 3 4 5 6 7; do t+=("$(ms "$A" list --root "$work/list")"); done
   p=(); for _ in 1 2 3 4 5 6 7; do p+=("$(ms sh -c "cat $work/list/instances/*/config/config.json $work/list/instances/*/instance.yaml")"); done
-  row "" "agentctl ms" "cat ms" "ratio"
-  row "list (100 instances), median of 7" "$(median "${t[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${t[@]}")" "$(median "${p[@]}")")"
+  d=(); for _ in 1 2 3 4 5 6 7; do d+=("$(ms docker ps -a)"); done
+  v=(); for _ in 1 2 3 4 5 6 7; do v+=("$(ms "$A" --version)"); done
+  row "" "agentctl ms" "peer ms" "ratio"
+  row "list (100 instances) vs cat of their files" "$(median "${t[@]}")" "$(median "${p[@]}")" "$(ratio "$(median "${t[@]}")" "$(median "${p[@]}")")"
+  row "list (100 instances) vs docker ps -a" "$(median "${t[@]}")" "$(median "${d[@]}")" "$(ratio "$(median "${t[@]}")" "$(median "${d[@]}")")"
+  row "agentctl --version (JVM and CLI start-up)" "$(median "${v[@]}")" "" ""
   note "jar size: $(stat -c %s "$repo/app/target/agentctl.jar") bytes"
 fi
 
