@@ -92,13 +92,18 @@ public final class LiveStats {
             Map<String, long[]> m = JSON.readValue(file.toFile(), new TypeReference<Map<String, long[]>>() {});
             m.forEach((id, v) -> {
                 if (v != null && v.length == 4) {
-                    out.put(id, new StatsSample(v[0], v[1], v[2], (int) v[3], 0, 0));
+                    out.put(id, new StatsSample(v[0], v[1], v[2], (int) v[3], 0, 0)); // as row() wrote it
                 }
             });
         } catch (java.io.IOException | RuntimeException e) {
             // a damaged file only costs a second reading
         }
         return out;
+    }
+
+    /** A reading as stats.json keeps it: [read, cpu, system, cores] (memory is not needed again). */
+    private static long[] row(StatsSample s) {
+        return new long[] {s.readNanos(), s.cpuNanos(), s.systemNanos(), s.onlineCpus()};
     }
 
     /** Keeps the newest reading of each container, dropping those too old to be used again. */
@@ -108,10 +113,10 @@ public final class LiveStats {
         Map<String, long[]> m = new HashMap<>();
         kept.forEach((id, s) -> {
             if (newest - s.readNanos() <= RECENT.toNanos()) {
-                m.put(id, new long[] {s.readNanos(), s.cpuNanos(), s.systemNanos(), s.onlineCpus()});
+                m.put(id, row(s));
             }
         });
-        latest.forEach((id, s) -> m.put(id, new long[] {s.readNanos(), s.cpuNanos(), s.systemNanos(), s.onlineCpus()}));
+        latest.forEach((id, s) -> m.put(id, row(s)));
         try {
             if (Files.isDirectory(file.getParent())) {
                 AtomicFiles.write(file, JSON.writeValueAsString(m) + "\n", AtomicFiles.PRIVATE_FILE);

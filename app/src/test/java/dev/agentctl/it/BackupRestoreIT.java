@@ -117,9 +117,7 @@ class BackupRestoreIT {
     @Order(1)
     void theTwoPassBackupOfAWriterThatNeverStopsHoldsOneMomentOfIt() throws IOException {
         fleet.create("busy");
-        Path data = instance("busy").resolve("workspace/m");
-        Files.createDirectories(data);
-        writeRandom(data.resolve("noise.bin"), 64 << 20);
+        Path data = noise("busy", "workspace/m", 64 << 20);
         fleet.expect(0, "up", "busy");
         String loop = "cd " + dev.agentctl.fleet.Layout.WORKSPACE_DIR + " && mkdir -p a z && i=0;"
                 + " while :; do i=$((i+1)); echo $i >> z/lines; echo $i > a/counter.tmp; mv a/counter.tmp a/counter;"
@@ -191,9 +189,7 @@ class BackupRestoreIT {
     @Order(3)
     void aBackupKilledHalfWayLeavesNoVisibleArchiveAndTheNextRunCleansUp() throws Exception {
         fleet.create("big");
-        Path data = instance("big").resolve("workspace/data");
-        Files.createDirectories(data);
-        writeRandom(data.resolve("noise.bin"), 200 << 20);
+        Path data = noise("big", "workspace/data", 200 << 20);
 
         Path jar = EngineFleet.repo().resolve("app/target/agentctl.jar");
         assertThat(jar).as("the built jar (mvn package runs before failsafe)").isRegularFile();
@@ -670,6 +666,13 @@ class BackupRestoreIT {
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + text, e);
         }
+    }
+
+    /** A folder of the instance holding noise.bin, {@code bytes} of random (incompressible) data; returns the folder. */
+    static Path noise(String instance, String dir, int bytes) throws IOException {
+        Path data = Files.createDirectories(instance(instance).resolve(dir));
+        writeRandom(data.resolve("noise.bin"), bytes);
+        return data;
     }
 
     static void writeRandom(Path file, int bytes) throws IOException {

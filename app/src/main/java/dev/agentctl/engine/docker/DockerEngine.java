@@ -220,15 +220,16 @@ public final class DockerEngine implements ContainerEngine {
             present.add(n.getName());
             used.addAll(subnets(n));
         });
-        List<Map.Entry<NetworkSpec, String>> todo = new ArrayList<>();
+        record ToMake(NetworkSpec spec, String subnet) {}
+        List<ToMake> todo = new ArrayList<>();
         for (NetworkSpec n : new java.util.LinkedHashSet<>(networks)) {
             if (!present.add(n.name())) {
                 done.accept(n.name(), null);
             } else if (n.pool() == null) {
-                todo.add(new java.util.AbstractMap.SimpleEntry<>(n, null));
+                todo.add(new ToMake(n, null));
             } else {
                 try {
-                    todo.add(new java.util.AbstractMap.SimpleEntry<>(n, freeSubnet(n, used)));
+                    todo.add(new ToMake(n, freeSubnet(n, used)));
                 } catch (EngineException e) {
                     done.accept(n.name(), e);
                 }
@@ -237,11 +238,11 @@ public final class DockerEngine implements ContainerEngine {
         Parallel.map(todo, t -> {
             RuntimeException failure = null;
             try {
-                run("creating the network " + t.getKey().name(), () -> ensureNetwork(t.getKey(), t.getValue(), used));
+                run("creating the network " + t.spec().name(), () -> ensureNetwork(t.spec(), t.subnet(), used));
             } catch (RuntimeException e) {
                 failure = e;
             }
-            done.accept(t.getKey().name(), failure);
+            done.accept(t.spec().name(), failure);
             return null;
         });
     }
@@ -505,9 +506,10 @@ public final class DockerEngine implements ContainerEngine {
     // ---- stats
 
     /**
-     * One one-shot stats call per container (API 1.41), all in flight together: the daemon's collector wakes for the
-     * first and answers the ones waiting at each of its ticks, a second apart, so a fleet's samples take at most about
-     * a second however many containers it has (up to the 64 connections the transport keeps).
+     * One one-shot stats call per container (API 1.41), all in flight together. Engine 24.0.7 and later answer each at
+     * once; earlier ones through their stats collector, which wakes for the first and answers the ones waiting at each
+     * of its ticks, a second apart, so a fleet's samples take at most about a second however many containers it has
+     * (up to the 64 connections the transport keeps).
      */
     @Override
     public Map<String, StatsSample> samples(Collection<String> ids) {
